@@ -1,0 +1,69 @@
+"""Offline stand-ins for the payment providers' real APIs (the product's test mode).
+
+One WSGI app mounts every provider simulator under its own prefix (``/feexpay`` today). A
+simulator imports nothing from the rest of the product: it is written from docs/providers.md
+alone, so that it checks the product's adapters instead of repeating their mistakes.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from . import feexpay
+from ._runtime import register_json_errors
+
+log = logging.getLogger(__name__)
+
+# provider name -> (URL prefix, init_app(app, config, url_prefix)). Add siblings here.
+PROVIDERS = {
+    "feexpay": ("/feexpay", feexpay.init_app),
+}
+
+
+def create_simulator_app(config: dict | None = None) -> Flask:
+    """Build the simulators app; starts no thread (timers start on first use).
+
+    ``config`` holds shared keys (e.g. ``delay_seconds``) and one section per provider
+    (e.g. ``{"feexpay": {"late_delay_seconds": 5}}``). Raises ValueError on a bad config.
+    """
+    app = Flask(__name__, static_folder=None)
+    app.json.sort_keys = False
+    register_json_errors(app)
+    for prefix, init_app in PROVIDERS.values():
+        init_app(app, config, url_prefix=prefix)
+    return app
+
+
+def reset(app: Flask) -> None:
+    """Forget every transaction and pending timer of every simulator of ``app``."""
+    for sim in app.extensions["simulators"].values():
+        sim.reset()
+
+
+def close(app: Flask) -> None:
+    """Stop the background threads of every simulator of ``app``."""
+    for sim in app.extensions["simulators"].values():
+        sim.close()
+
+
+def make_simulator_server(host: str = "127.0.0.1", port: int = 0,
+                          config: dict | None = None) -> BaseWSGIServer:
+    """A threaded werkzeug server for a new simulators app (``port=0`` picks a free port)."""
+    return make_server(host, port, create_simulator_app(config), threaded=True)
+
+
+def run_simulators(host: str = "127.0.0.1", port: int = 5055,
+                   config: dict | None = None) -> None:
+    """Serve the simulators until interrupted (a test tool, not a production server)."""
+    server = make_simulator_server(host, port, config)
+    log.info("payment simulators on http://%s:%d (%s)", host, server.server_port,
+             ", ".join(PROVIDERS))
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        close(server.app)

@@ -1,0 +1,48 @@
+"""Request parsing and list paging shared by every API resource."""
+from flask import request
+
+from ..errors import ApiError
+from ..extensions import db
+
+
+def invalid(message, param=None, code="parameter_invalid", status=400):
+    return ApiError(status, "invalid_request_error", code, message, param)
+
+
+def json_body():
+    """The request's JSON object, or a clear 400."""
+    if not request.is_json:
+        raise invalid("Send a JSON body with 'Content-Type: application/json'.",
+                      code="content_type_invalid", status=415)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise invalid("The body is not a JSON object.", code="body_invalid")
+    return data
+
+
+def paginate(model, merchant_id, livemode, filters=()):
+    """Apply api.md paging to ``model``: newest first, ``limit`` (1..100, default 20),
+    ``starting_after=<id>``. Returns (rows, has_more)."""
+    raw_limit = request.args.get("limit", "20")
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 100:
+        raise invalid("limit must be an integer from 1 to 100.", "limit")
+    limit = int(raw_limit)
+    q = db.select(model).where(model.merchant_id == merchant_id, model.livemode == livemode,
+                               *filters)
+    after = request.args.get("starting_after")
+    if after:
+        anchor = db.session.execute(
+            db.select(model.created_at, model.id).where(
+                model.id == after, model.merchant_id == merchant_id,
+                model.livemode == livemode)).first()
+        if anchor is None:
+            raise invalid("starting_after is not an object of this list.", "starting_after")
+        q = q.where(db.tuple_(model.created_at, model.id) < db.tuple_(anchor.created_at,
+                                                                      anchor.id))
+    rows = db.session.execute(
+        q.order_by(model.created_at.desc(), model.id.desc()).limit(limit + 1)).scalars().all()
+    return rows[:limit], len(rows) > limit
+
+
+def list_response(items, has_more):
+    return {"object": "list", "data": items, "has_more": has_more}

@@ -1,0 +1,1 @@
+"""Imports every API resource module so their views register on the blueprint."""

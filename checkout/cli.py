@@ -1,0 +1,5 @@
+"""Command line: flask --app wsgi <command>."""
+
+
+def register_commands(app):
+    pass

@@ -1,0 +1,135 @@
+"""The gateway interface every adapter implements.
+
+Adapters know HTTP and their provider's formats, nothing else: they take and
+return the small frozen dataclasses below, never ORM rows or Flask globals, and
+fail with the typed errors of ``errors.py``. How each provider's shape maps onto
+this interface is written in the README ("Gateway interface").
+"""
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from .errors import GatewayNotSupported
+
+
+@dataclass(frozen=True)
+class Account:
+    """A merchant's account at a provider, as an adapter needs it."""
+
+    credentials: Mapping[str, str]
+    livemode: bool
+    base_url: str          # the provider's API root (its simulator in test mode)
+    notify_url: str        # our incoming-notification URL for this account
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    payment_id: str        # our id; adapters may use it as their merchant reference
+    method: str            # a method code of the gateway ("mtn_bj")
+    amount: int            # minor units
+    currency: str
+    phone: str | None      # E.164 ("+2290190000001")
+    description: str
+    return_url: str        # where a redirect flow sends the shopper back (our page)
+    cancel_url: str
+    customer_name: str | None = None
+    customer_email: str | None = None
+
+
+@dataclass(frozen=True)
+class NextAction:
+    """What the shopper must do next: approve on the phone, follow a redirect, type an OTP."""
+
+    type: str              # "approve_on_phone" | "redirect" | "otp"
+    url: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class GatewayResult:
+    """The provider's word on one payment, in our vocabulary."""
+
+    status: str                          # "pending" | "succeeded" | "failed"
+    provider_reference: str | None = None
+    amount: int | None = None            # minor units, as the provider reports it
+    currency: str | None = None
+    failure_code: str | None = None
+    failure_message: str | None = None
+    next_action: NextAction | None = None
+    raw: Mapping = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A verified (or to-be-confirmed) notification from a provider."""
+
+    provider_reference: str
+    dedup_key: str                       # equal for redeliveries of the same provider event
+    result: GatewayResult | None = None  # None: only a status call can tell (unsigned hooks)
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    status: str                          # "pending" | "succeeded" | "failed"
+    provider_reference: str | None = None
+    failure_message: str | None = None
+
+
+@dataclass(frozen=True)
+class Method:
+    """A way to pay: a code, its gateway, where it works and how it is shown."""
+
+    code: str
+    gateway: str
+    kind: str                  # "mobile_money" | "card" | "cash"
+    label: str                 # brand shown to the shopper ("MTN MoMo")
+    country: str | None        # ISO country, None = any
+    currencies: tuple          # ISO currencies it takes, () = any
+    min_amount: int = 0        # minor units
+    max_amount: int | None = None
+    needs_phone: bool = False
+
+
+class Gateway:
+    """Base class of adapters. Subclasses set ``name`` and ``methods`` and override what
+    their provider supports; the defaults raise GatewayNotSupported."""
+
+    name = ""
+    methods: dict = {}
+    # The provider's initiate call blocks until the shopper answers (Vodacom MZ):
+    # run it in a job and show "approve on your phone" meanwhile.
+    initiate_blocks = False
+    # Seconds between status polls for a pending attempt (the last one repeats).
+    poll_schedule = (5, 5, 10, 15, 30, 60)
+    # After this many seconds a pending attempt is given up as expired.
+    deadline_seconds = 30 * 60
+    # A notification proves nothing by itself: confirm with fetch_status.
+    notifications_need_confirmation = True
+    test_base_path = ""       # where its simulator is mounted ("/feexpay")
+    live_base_url = ""
+
+    def initiate(self, account: Account, request: PaymentRequest) -> GatewayResult:
+        """Start a payment. Returns the first known result (usually pending, with a
+        provider reference and a next action). Raises GatewayDeclined, GatewayUnavailable,
+        GatewayAuthError."""
+        raise GatewayNotSupported(f"{self.name} cannot start payments")
+
+    def fetch_status(self, account: Account, provider_reference: str,
+                     payment_id: str) -> GatewayResult:
+        """Ask the provider where a payment stands (the only proof of payment)."""
+        raise GatewayNotSupported(f"{self.name} has no status call")
+
+    def parse_notification(self, account: Account, headers: Mapping[str, str],
+                           body: bytes) -> Notification:
+        """Verify and parse an incoming notification from its raw bytes. Raises
+        WebhookVerificationError on a bad signature or shape; never returns a bool."""
+        raise GatewayNotSupported(f"{self.name} sends no notifications")
+
+    def submit_step(self, account: Account, provider_reference: str,
+                    data: Mapping[str, str]) -> GatewayResult:
+        """An extra shopper step mid-payment (an OTP): send it on, return the new state."""
+        raise GatewayNotSupported(f"{self.name} has no extra payment step")
+
+    def refund(self, account: Account, provider_reference: str, amount: int, currency: str,
+               reason: str | None, refund_id: str) -> RefundResult:
+        """Refund (or reverse) part or all of a succeeded payment."""
+        raise GatewayNotSupported(f"{self.name} cannot refund through its API")

@@ -1,0 +1,42 @@
+"""The one HTTP session factory for outbound calls: timeouts always, no redirects followed."""
+import requests
+from requests.adapters import HTTPAdapter
+
+from .errors import GatewayUnavailable
+
+DEFAULT_TIMEOUT = (5, 25)  # connect, read (seconds)
+
+
+class TimeoutSession(requests.Session):
+    """A session whose every request has a timeout and does not follow redirects."""
+
+    def __init__(self, timeout=DEFAULT_TIMEOUT):
+        super().__init__()
+        self.default_timeout = timeout
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=0)
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
+
+    def request(self, method, url, **kwargs):
+        kwargs.setdefault("timeout", self.default_timeout)
+        kwargs.setdefault("allow_redirects", False)
+        try:
+            return super().request(method, url, **kwargs)
+        except requests.Timeout as exc:
+            # A read timeout after sending: the provider may have acted. Connect: it did not.
+            unknown = not isinstance(exc, requests.ConnectTimeout)
+            raise GatewayUnavailable(f"timeout calling {method} {url}", outcome_unknown=unknown)
+        except requests.RequestException as exc:
+            raise GatewayUnavailable(f"cannot reach {url}: {exc.__class__.__name__}")
+
+
+_sessions = {}
+
+
+def session(name, timeout=DEFAULT_TIMEOUT):
+    """A pooled session per gateway name (one per process; safe to share across threads
+    for the simple request/response use adapters make of it)."""
+    key = (name, timeout)
+    if key not in _sessions:
+        _sessions[key] = TimeoutSession(timeout)
+    return _sessions[key]

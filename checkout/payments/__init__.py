@@ -1,0 +1,1 @@
+"""The payment domain: the transition table and the services that apply it."""

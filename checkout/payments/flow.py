@@ -1,0 +1,110 @@
+"""Starting a payment attempt: the one flow that spans a provider call.
+
+The attempt row is committed *before* the provider is called (so a crash mid-call leaves
+a pending attempt that polling or the deadline resolves, never a payment we don't know
+about), and the provider's answer is committed after. Gateways whose initiate call
+blocks until the shopper answers (Vodacom Mozambique) are initiated from a job.
+"""
+import logging
+
+from ..extensions import db
+from ..gateways import get_gateway
+from ..gateways.base import PaymentRequest
+from ..gateways.errors import GatewayError, GatewayUnavailable
+from ..ids import new_id
+from ..merchants import account_context
+from ..methods import offers_for
+from ..models import Checkout, GatewayAccount, Payment
+from ..queue import enqueue_after_commit
+from . import service
+from .service import PaymentStateError
+
+log = logging.getLogger(__name__)
+
+
+def start_payment(checkout_id, method_code, phone=None, source="shopper"):
+    """Begin an attempt on ``checkout_id`` with ``method_code`` and call its gateway.
+
+    ``phone`` is E.164, already validated. Commits. Returns the Payment (pending,
+    failed if the provider refused at once). Raises PaymentStateError if the checkout
+    cannot take an attempt or the method is not offered.
+    """
+    checkout = db.session.get(Checkout, checkout_id)
+    if checkout is None:
+        raise PaymentStateError("checkout_not_found", "No such checkout.")
+    offer = next((o for o in offers_for(checkout) if o.method.code == method_code), None)
+    if offer is None:
+        raise PaymentStateError("method_unavailable", "This way to pay is not available.")
+    if offer.method.needs_phone and not phone:
+        raise PaymentStateError("phone_required", "A phone number is required.")
+    gateway = get_gateway(offer.method.gateway)
+    payment = Payment(id=new_id("pay"), checkout_id=checkout.id, merchant_id=checkout.merchant_id,
+                      livemode=checkout.livemode, gateway=gateway.name,
+                      gateway_account_id=offer.account_id, method=method_code,
+                      amount=checkout.amount, currency=checkout.currency, phone=phone)
+    service.begin_attempt(checkout.id, payment, source)
+    if gateway.initiate_blocks:
+        from .. import jobs
+        enqueue_after_commit(jobs.initiate_payment, payment.id, job_id=f"initiate-{payment.id}")
+        db.session.commit()
+        return payment
+    db.session.commit()
+    initiate(payment.id)
+    return payment
+
+
+def initiate(payment_id):
+    """Call the provider for a committed pending attempt and record its answer. Commits.
+    Safe to run twice: an attempt that already has a provider reference is left alone."""
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or payment.status != "pending" or payment.provider_reference:
+        return payment
+    checkout = db.session.get(Checkout, payment.checkout_id)
+    account = db.session.get(GatewayAccount, payment.gateway_account_id)
+    gateway = get_gateway(payment.gateway)
+    request = PaymentRequest(
+        payment_id=payment.id, method=payment.method, amount=payment.amount,
+        currency=payment.currency, phone=payment.phone,
+        description=checkout.description or checkout.order_id,
+        return_url=_return_url(checkout.id, payment.id), cancel_url=_return_url(checkout.id, payment.id),
+        customer_name=(checkout.customer or {}).get("name"),
+        customer_email=(checkout.customer or {}).get("email"))
+    try:
+        result = gateway.initiate(account_context(account), request)
+    except GatewayUnavailable as exc:
+        if exc.outcome_unknown:
+            # The provider may have acted: keep the attempt pending; its notification
+            # (matched on our payment id) or the deadline will settle it.
+            log.warning("initiate outcome unknown", extra={"payment": payment_id})
+            service.log_event(payment.checkout_id, payment.id, "initiate_outcome_unknown",
+                              "gateway", "pending", "pending", {"error": str(exc)})
+            service.record_initiation(payment.id, _pending(), gateway.deadline_seconds, None)
+            db.session.commit()
+            return payment
+        service.fail_attempt(payment.id, exc.code, exc.message or str(exc), "gateway")
+        db.session.commit()
+        return payment
+    except GatewayError as exc:
+        service.fail_attempt(payment.id, exc.code, exc.message or str(exc), "gateway")
+        db.session.commit()
+        return payment
+    first_poll = gateway.poll_schedule[0] if gateway.poll_schedule else None
+    service.record_initiation(payment.id, result, gateway.deadline_seconds, first_poll)
+    if first_poll is not None:
+        from .. import jobs
+        delay = 1 if result.status != "pending" else first_poll
+        enqueue_after_commit(jobs.poll_payment, payment.id, job_id=f"poll-{payment.id}",
+                             delay=delay)
+    db.session.commit()
+    return payment
+
+
+def _pending():
+    from ..gateways.base import GatewayResult
+    return GatewayResult(status="pending")
+
+
+def _return_url(checkout_id, payment_id):
+    from flask import current_app
+    base = current_app.config["CHECKOUT_PUBLIC_URL"]
+    return f"{base}/c/{checkout_id}/return?payment={payment_id}"

@@ -1,0 +1,232 @@
+"""The payment services: the only code that writes payment and checkout statuses.
+
+Every function here takes ids, locks the checkout row then the payment row
+(always in that order, so two writers never deadlock), obeys ``state.decide``,
+appends a timeline row, and only flushes: the caller (view or job) commits once.
+"""
+from datetime import timedelta
+
+from ..events import record_checkout_event
+from ..extensions import db
+from ..models import Checkout, Payment, PaymentEvent
+from ..timeutil import utcnow
+from . import state
+
+
+class PaymentStateError(Exception):
+    """The requested change is not allowed in the current state."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+def lock_checkout(checkout_id):
+    """Load a checkout under a row lock (SELECT ... FOR UPDATE on PostgreSQL)."""
+    return db.session.execute(
+        db.select(Checkout).where(Checkout.id == checkout_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def lock_payment(payment_id):
+    return db.session.execute(
+        db.select(Payment).where(Payment.id == payment_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def log_event(checkout_id, payment_id, type_, source, from_status=None, to_status=None,
+              data=None):
+    """Append one timeline row (never updated, never deleted)."""
+    db.session.add(PaymentEvent(checkout_id=checkout_id, payment_id=payment_id, type=type_,
+                                source=source, from_status=from_status, to_status=to_status,
+                                data=data, created_at=utcnow()))
+
+
+def apply_result(payment_id, result, source):
+    """Apply a gateway's report (a ``GatewayResult``) to a payment and its checkout.
+
+    Safe to call any number of times with the same report, from any source, at the
+    same time: the row locks serialise writers and the table makes repeats no-ops.
+    A success is checked against the amount and currency we asked for. Returns the
+    ``state.Decision``.
+    """
+    payment = db.session.get(Payment, payment_id)
+    if payment is None:
+        raise LookupError(payment_id)
+    checkout = lock_checkout(payment.checkout_id)
+    payment = lock_payment(payment_id)
+    now = utcnow()
+    matches = True
+    if result.status == "succeeded":
+        matches = (result.amount is None or result.amount == payment.amount) and \
+            (result.currency is None or result.currency == payment.currency)
+    other_paid = checkout.payment_id not in (None, payment.id)
+    if result.status == "succeeded" and not other_paid and checkout.status != "paid":
+        other_paid = _order_paid_elsewhere(checkout)
+    decision = state.decide(payment.status, checkout.status, result.status,
+                            amount_matches=matches, other_paid=other_paid)
+    before_p, before_c = payment.status, checkout.status
+    if result.provider_reference and not payment.provider_reference:
+        payment.provider_reference = result.provider_reference
+    data = {"reported": result.status, "raw": dict(result.raw or {})}
+    if decision.outcome == state.NOOP:
+        if result.status != "pending":
+            log_event(checkout.id, payment.id, "report_repeated", source, before_p, before_p, data)
+        return decision
+    if decision.outcome == state.LATE_FAILURE_IGNORED:
+        log_event(checkout.id, payment.id, decision.outcome, source, before_p, before_p, data)
+        return decision
+    payment.status = decision.payment_status
+    if decision.payment_status in state.PAYMENT_FINAL and payment.completed_at is None:
+        payment.completed_at = now
+    payment.next_poll_at = None
+    if decision.payment_status == "failed":
+        if decision.outcome == state.AMOUNT_MISMATCH:
+            payment.failure_code = "amount_mismatch"
+            payment.failure_message = (f"provider reported {result.amount} {result.currency}, "
+                                       f"expected {payment.amount} {payment.currency}")
+        else:
+            payment.failure_code = result.failure_code or "declined"
+            payment.failure_message = result.failure_message
+    if decision.flag_duplicate:
+        payment.duplicate = True
+    if decision.flag_paid_late:
+        payment.paid_late = checkout.paid_late = True
+    checkout.status = decision.checkout_status
+    if before_c != "paid" and checkout.status == "paid":
+        checkout.payment_id = payment.id
+        checkout.completed_at = now
+    checkout.updated_at = now
+    log_event(checkout.id, payment.id, decision.outcome if decision.outcome != state.APPLIED
+              else "status_changed", source, before_p, payment.status, data)
+    db.session.flush()
+    if decision.flag_duplicate:
+        record_checkout_event("payment.duplicate", checkout, payment)
+    elif checkout.status == "paid" and before_c != "paid":
+        record_checkout_event("checkout.paid", checkout)
+    if decision.payment_status == "failed" and before_p == "pending":
+        record_checkout_event("payment.failed", checkout, payment)
+    return decision
+
+
+def _order_paid_elsewhere(checkout):
+    return db.session.execute(
+        db.select(Checkout.id).where(
+            Checkout.merchant_id == checkout.merchant_id, Checkout.livemode == checkout.livemode,
+            Checkout.order_id == checkout.order_id, Checkout.status == "paid",
+            Checkout.id != checkout.id)
+    ).first() is not None
+
+
+def begin_attempt(checkout_id, payment, source="shopper"):
+    """Add a new pending attempt to an open, unexpired checkout (flush only).
+
+    ``payment`` is a new, unsaved Payment. Raises PaymentStateError when the checkout
+    cannot take an attempt (expired, paid, canceled, or another attempt pending).
+    """
+    checkout = lock_checkout(checkout_id)
+    now = utcnow()
+    if checkout.status == "open" and checkout.expires_at <= now:
+        expire_checkout(checkout_id, source="job")
+    if checkout.status != "open":
+        raise PaymentStateError(f"checkout_{checkout.status}",
+                                f"This checkout is {checkout.status}.")
+    checkout.status = state.checkout_after_attempt_started(checkout.status)
+    checkout.updated_at = now
+    payment.status = "pending"
+    payment.created_at = now
+    db.session.add(payment)
+    db.session.flush()
+    log_event(checkout.id, payment.id, "attempt_started", source, None, "pending",
+              {"method": payment.method})
+    return payment
+
+
+def record_initiation(payment_id, result, deadline_seconds, first_poll_seconds):
+    """Store what the provider said when we started the attempt: its reference, the
+    shopper's next step and the polling plan. A final status in the initiation answer
+    is not trusted (providers.md: verify): the first poll comes soon instead."""
+    payment = lock_payment(payment_id)
+    if result.provider_reference:
+        payment.provider_reference = result.provider_reference
+    if result.next_action is not None:
+        na = result.next_action
+        payment.next_action = {"type": na.type, "url": na.url, "message": na.message}
+    now = utcnow()
+    if deadline_seconds:
+        payment.deadline_at = now + timedelta(seconds=deadline_seconds)
+    if first_poll_seconds is not None:
+        soon = 1 if result.status != "pending" else first_poll_seconds
+        payment.next_poll_at = now + timedelta(seconds=soon)
+    log_event(payment.checkout_id, payment.id, "attempt_initiated", "gateway", "pending",
+              "pending", {"reported": result.status, "raw": dict(result.raw or {})})
+    return payment
+
+
+def fail_attempt(payment_id, code, message, source):
+    """The provider refused at initiation (nothing debited): fail the attempt."""
+    from ..gateways.base import GatewayResult
+    return apply_result(payment_id, GatewayResult(status="failed", failure_code=code,
+                                                  failure_message=message), source)
+
+
+def abandon_attempt(payment_id, source, reason="abandoned"):
+    """End a pending attempt on our side (deadline passed, shopper chose another way).
+    A success reported later is still honoured (``state.decide``)."""
+    payment = db.session.get(Payment, payment_id)
+    checkout = lock_checkout(payment.checkout_id)
+    payment = lock_payment(payment_id)
+    if payment.status != "pending":
+        return payment
+    before = payment.status
+    payment.status = "canceled" if reason == "shopper_switched" else "expired"
+    payment.failure_code = reason
+    payment.completed_at = payment.completed_at or utcnow()
+    payment.next_poll_at = None
+    if checkout.status == "processing":
+        checkout.status = "open"
+        checkout.updated_at = utcnow()
+    log_event(checkout.id, payment.id, "attempt_abandoned", source, before, payment.status,
+              {"reason": reason})
+    return payment
+
+
+def expire_checkout(checkout_id, source="job"):
+    """Expire an open checkout whose time is up (a processing one waits for its attempt)."""
+    checkout = lock_checkout(checkout_id)
+    if checkout.status != "open" or checkout.expires_at > utcnow():
+        return False
+    checkout.status = "expired"
+    checkout.completed_at = checkout.updated_at = utcnow()
+    log_event(checkout.id, None, "checkout_expired", source, "open", "expired")
+    db.session.flush()
+    record_checkout_event("checkout.expired", checkout)
+    return True
+
+
+def cancel_checkout(checkout_id, source="api"):
+    """Cancel a checkout that has no pending or paid attempt; raises PaymentStateError."""
+    checkout = lock_checkout(checkout_id)
+    if checkout.status == "canceled":
+        return checkout
+    if checkout.status != "open":
+        raise PaymentStateError("checkout_not_cancelable",
+                                f"A {checkout.status} checkout cannot be canceled.")
+    checkout.status = "canceled"
+    checkout.completed_at = checkout.updated_at = utcnow()
+    log_event(checkout.id, None, "checkout_canceled", source, "open", "canceled")
+    db.session.flush()
+    record_checkout_event("checkout.canceled", checkout)
+    return checkout
+
+
+def confirm_cash(payment_id, source="api"):
+    """The merchant received the cash of a cash-on-delivery attempt: it succeeds."""
+    from ..gateways.base import GatewayResult
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or payment.gateway != "cod":
+        raise PaymentStateError("not_cash_payment", "Only cash-on-delivery payments are confirmed.")
+    return apply_result(payment_id, GatewayResult(status="succeeded", amount=payment.amount,
+                                                  currency=payment.currency), source)
