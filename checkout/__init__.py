@@ -42,10 +42,12 @@ def register_blueprints(app):
     from . import health
     from .api import bp as api_bp
     from .hosted import bp as hosted_bp
+    from .links import bp as links_bp
     from .notifications import bp as notifications_bp
     app.register_blueprint(health.bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(hosted_bp)
+    app.register_blueprint(links_bp)
     app.register_blueprint(notifications_bp)
 
 

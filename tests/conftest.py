@@ -13,6 +13,8 @@ from werkzeug.serving import make_server
 from checkout import create_app
 from checkout.extensions import db
 
+pytest_plugins = ["tests.fixtures_runtime"]
+
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 _TEST_DB = f"checkout_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
