@@ -44,6 +44,7 @@ def load_config(overrides=None, instance_path=None):
         "JSON_SORT_KEYS": False,
         "RQ_QUEUES": ["default"],
         "TESTING": False,
+        "BENCH_ENDPOINTS": _bool(env.get("CHECKOUT_BENCH_ENDPOINTS")),
     }
     cfg.update(overrides)
     dev = cfg["ENV"] in {"development", "test"}
