@@ -54,7 +54,7 @@ def make_simulator_server(host: str = "127.0.0.1", port: int = 0,
     return make_server(host, port, create_simulator_app(config), threaded=True)
 
 
-def run_simulators(host: str = "127.0.0.1", port: int = 5055,
+def run_simulators(host: str = "127.0.0.1", port: int = 5001,
                    config: dict | None = None) -> None:
     """Serve the simulators until interrupted (a test tool, not a production server)."""
     server = make_simulator_server(host, port, config)

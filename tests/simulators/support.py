@@ -43,7 +43,7 @@ class Served:
     def __init__(self, server):
         self.server = server
         self.url = f"http://127.0.0.1:{server.server_port}"
-        self.thread = threading.Thread(target=server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
         self.thread.start()
 
     def stop(self) -> None:
