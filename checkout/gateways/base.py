@@ -65,6 +65,10 @@ class Notification:
     provider_reference: str
     dedup_key: str                       # equal for redeliveries of the same provider event
     result: GatewayResult | None = None  # None: only a status call can tell (unsigned hooks)
+    # Our payment id as the provider echoed it (FeexPay callback_info): a hint to find the
+    # attempt when no provider reference was stored (initiate timed out). Unverified: the
+    # status call must confirm the reference belongs to that payment.
+    payment_hint: str | None = None
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,8 @@ def apply_result(payment_id, result, source):
     now = utcnow()
     matches = True
     if result.status == "succeeded":
-        matches = (result.amount is None or result.amount == payment.amount) and \
+        # A success must name its amount; the currency may be unknown to the provider.
+        matches = result.amount == payment.amount and \
             (result.currency is None or result.currency == payment.currency)
     other_paid = checkout.payment_id not in (None, payment.id)
     if result.status == "succeeded" and not other_paid and checkout.status != "paid":
