@@ -35,5 +35,6 @@ def all_methods():
 
 
 def _load():
-    if not _REGISTRY:
-        from . import cod, feexpay  # noqa: F401  (registers on import)
+    # Unconditional: importing one adapter module directly (as tests do) must not keep
+    # the others out of the registry. Repeated imports are free.
+    from . import cod, feexpay  # noqa: F401  (registers on import)

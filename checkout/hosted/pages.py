@@ -1,0 +1,100 @@
+"""Loading a checkout for a shopper page and saying where its shopper stands.
+
+``shopper_state`` is the one place that turns a checkout and its latest attempt into
+what the shopper sees: the method picker, "approve on your phone", a failure, a result.
+"""
+from dataclasses import dataclass
+
+from flask import abort, g
+from flask_babel import get_locale
+
+from ..extensions import db
+from ..gateways import all_methods
+from ..models import Checkout, Merchant, Payment
+from ..money import format_money
+from ..payments import service
+from ..timeutil import utcnow
+
+# What a page shows, by shopper state.
+CHOOSE = "choose"          # open, nothing pending: pick a way to pay
+WAITING = "waiting"        # an attempt is pending: approve it on the phone
+REDIRECT = "redirect"      # pending, and the provider's page must be visited
+CASH = "cash"              # cash on delivery chosen: pay the courier
+FAILED = "failed"          # the latest attempt failed; the checkout is open again
+PAID = "paid"
+EXPIRED = "expired"
+CANCELED = "canceled"
+FINAL = (PAID, EXPIRED, CANCELED)
+
+
+@dataclass
+class Page:
+    checkout: Checkout
+    merchant: Merchant
+    payment: Payment | None   # the latest attempt, if any
+    state: str
+
+    @property
+    def amount(self):
+        return money_text(self.checkout.amount, self.checkout.currency)
+
+
+def locale_code():
+    return str(get_locale() or "en")
+
+
+def money_text(amount, currency):
+    """The amount as the shopper reads it in the current language (``5 000 F CFA``)."""
+    return format_money(amount, currency, locale=locale_code())
+
+
+def method_of(payment):
+    """The catalog Method of an attempt (None for a method no gateway offers any more)."""
+    return all_methods().get(payment.method) if payment is not None else None
+
+
+def latest_payment(checkout_id):
+    return db.session.execute(
+        db.select(Payment).where(Payment.checkout_id == checkout_id)
+        .order_by(Payment.created_at.desc(), Payment.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def shopper_state(checkout, payment):
+    """Where the shopper of ``checkout`` stands, given its latest attempt ``payment``."""
+    if checkout.status in FINAL:
+        return checkout.status
+    if checkout.status == "processing" and payment is not None and payment.status == "pending":
+        if payment.gateway == "cod":
+            return CASH
+        if (payment.next_action or {}).get("type") == "redirect":
+            return REDIRECT
+        return WAITING
+    if checkout.status == "processing":
+        return WAITING
+    if payment is not None and payment.status in ("failed", "expired") \
+            and payment.failure_code != "shopper_switched":
+        return FAILED
+    return CHOOSE
+
+
+def load_page(checkout_id):
+    """The checkout, its merchant, latest attempt and shopper state; 404 if unknown.
+
+    An open checkout whose time is up is expired here (and committed), so a shopper
+    never sees a form for a checkout that can no longer be paid."""
+    checkout = db.session.get(Checkout, checkout_id) if _plausible(checkout_id) else None
+    if checkout is None:
+        abort(404)
+    if checkout.status == "open" and checkout.expires_at <= utcnow():
+        service.expire_checkout(checkout.id, source="shopper")
+        db.session.commit()
+    merchant = db.session.get(Merchant, checkout.merchant_id)
+    # The merchant's language for this checkout, unless the shopper chose one (i18n.py).
+    g.checkout_locale = checkout.locale
+    payment = latest_payment(checkout.id)
+    return Page(checkout, merchant, payment, shopper_state(checkout, payment))
+
+
+def _plausible(checkout_id):
+    return checkout_id.startswith("cs_") and len(checkout_id) <= 40

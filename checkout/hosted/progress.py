@@ -1,0 +1,136 @@
+"""After the shopper chose: "approve on your phone" with live status, the outcome, and
+the way back to the merchant (signed), or to its cancel page."""
+import logging
+
+from flask import jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from ..extensions import db
+from ..gateways.errors import GatewayError
+from ..merchants import link_secret
+from ..models import Payment
+from ..phones import mask_phone
+from ..signing import signed_return_url
+from . import bp, choices
+from .forms import ActionForm
+from .pages import (CANCELED, CASH, CHOOSE, EXPIRED, FAILED, FINAL, PAID, REDIRECT, WAITING,
+                    load_page, method_of)
+from .reasons import can_retry, failure_text
+
+log = logging.getLogger(__name__)
+
+TEMPLATES = {WAITING: "hosted/wait.html", REDIRECT: "hosted/wait.html", CASH: "hosted/cash.html",
+             FAILED: "hosted/failed.html", PAID: "hosted/paid.html",
+             EXPIRED: "hosted/closed.html", CANCELED: "hosted/closed.html"}
+
+
+@bp.get("/c/<checkout_id>/wait")
+def wait(checkout_id):
+    """The attempt in progress, or how it ended."""
+    page = load_page(checkout_id)
+    if page.state == CHOOSE:
+        return redirect(url_for(".picker", checkout_id=checkout_id), 303)
+    return render_progress(page)
+
+
+@bp.get("/c/<checkout_id>/status.json")
+def status_json(checkout_id):
+    """What the wait page's script polls: the statuses, and where the shopper belongs."""
+    page = load_page(checkout_id)
+    p = page.payment
+    messages = {WAITING: _("Waiting for your approval…"), REDIRECT: _("Waiting for the payment…"),
+                PAID: _("Payment received"), FAILED: _("The payment did not go through")}
+    body = {
+        "checkout": {"id": page.checkout.id, "status": page.checkout.status},
+        "payment": None if p is None else {"id": p.id, "status": p.status,
+                                           "failure_code": p.failure_code},
+        "state": page.state,
+        "final": page.state in FINAL,
+        "next": url_for(".picker" if page.state == CHOOSE else ".wait", checkout_id=checkout_id),
+        "message": messages.get(page.state, ""),
+    }
+    return jsonify(body)
+
+
+@bp.get("/c/<checkout_id>/return")
+def provider_return(checkout_id):
+    """Where a provider's page sends the shopper back. Proves nothing: ask the provider."""
+    page = load_page(checkout_id)
+    payment_id = request.args.get("payment", "")
+    payment = db.session.get(Payment, payment_id) if payment_id.startswith("pay_") else None
+    if payment is not None and payment.checkout_id == page.checkout.id \
+            and payment.status == "pending":
+        _refresh(payment.id)
+    return redirect(url_for(".wait", checkout_id=checkout_id), 303)
+
+
+@bp.get("/c/<checkout_id>/back")
+def back(checkout_id):
+    """Back to the merchant with the signed outcome (only once there is one to tell)."""
+    page = load_page(checkout_id)
+    if page.state not in FINAL + (CASH,) or not page.checkout.return_url:
+        return redirect(url_for(".wait", checkout_id=checkout_id), 303)
+    return redirect(signed_back_url(page), 303)
+
+
+@bp.get("/c/<checkout_id>/leave")
+def leave(checkout_id):
+    """The shopper gives up: to the merchant's cancel page. The checkout stays open."""
+    page = load_page(checkout_id)
+    if page.state in FINAL:
+        return redirect(url_for(".back", checkout_id=checkout_id), 303)
+    if page.checkout.cancel_url:
+        return redirect(page.checkout.cancel_url, 303)
+    if page.checkout.return_url:
+        return redirect(signed_back_url(page), 303)
+    return redirect(url_for(".picker", checkout_id=checkout_id), 303)
+
+
+def signed_back_url(page):
+    c = page.checkout
+    params = {"checkout_id": c.id, "order_id": c.order_id, "status": c.status}
+    return signed_return_url(c.return_url, params, link_secret(page.merchant))
+
+
+def leave_url(page):
+    c = page.checkout
+    if c.cancel_url or c.return_url:
+        return url_for(".leave", checkout_id=c.id)
+    return None
+
+
+def render_progress(page):
+    """The page for an attempt under way or an outcome (every state but CHOOSE)."""
+    p, c = page.payment, page.checkout
+    method = method_of(p)
+    phone = mask_phone(p.phone) if p is not None else None
+    label = choices.to_choice(method).label if method else None
+    return render_template(
+        TEMPLATES[page.state], page=page, c=c, merchant=page.merchant, amount=page.amount,
+        state=page.state, payment=p, method_label=label,
+        phone=phone, phone_html=Markup('<strong class="nw">{}</strong>').format(phone),
+        action=(p.next_action or {}) if p is not None else {},
+        reason=failure_text(p) if page.state == FAILED else None,
+        can_retry=page.state == FAILED and can_retry(p) and p.method is not None,
+        form=ActionForm(formdata=None),
+        back_url=url_for(".back", checkout_id=c.id) if c.return_url else None,
+        leave_url=leave_url(page) if page.state not in FINAL else None)
+
+
+def _refresh(payment_id):
+    """Ask the provider now (payments.refresh, when installed); a failure only logs:
+    polling and the provider's notification settle the attempt anyway."""
+    try:
+        from ..payments.refresh import refresh_payment
+    except ModuleNotFoundError as exc:
+        if exc.name != "checkout.payments.refresh":
+            raise
+        return
+    try:
+        refresh_payment(payment_id, "return")
+        db.session.commit()
+    except (GatewayError, LookupError) as exc:
+        db.session.rollback()
+        log.warning("refresh on return failed", extra={"payment": payment_id,
+                                                        "error": type(exc).__name__})

@@ -1,0 +1,110 @@
+"""The method picker and the shopper's actions: pay, try again, choose another way."""
+from flask import abort, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+
+from ..extensions import db
+from ..methods import offers_for
+from ..payments import service
+from ..payments.flow import start_payment
+from ..payments.service import PaymentStateError
+from . import bp, choices
+from .forms import ActionForm, PayForm
+from .pages import CASH, CHOOSE, FAILED, REDIRECT, WAITING, load_page, method_of
+from .progress import leave_url, render_progress
+from .reasons import START_ERRORS, failure_text
+
+
+@bp.get("/c/<checkout_id>")
+def picker(checkout_id):
+    """The checkout page: who is paid, how much, and the ways to pay."""
+    page = load_page(checkout_id)
+    if page.state in (WAITING, REDIRECT, CASH):
+        return redirect(url_for(".wait", checkout_id=checkout_id), 303)
+    if page.state not in (CHOOSE, FAILED):
+        return render_progress(page)
+    notice = failure_text(page.payment) if page.state == FAILED else None
+    return render_picker(page, PayForm(formdata=None), notice=notice)
+
+
+@bp.post("/c/<checkout_id>/pay")
+def pay(checkout_id):
+    """Start an attempt with the chosen method and number, then show its next step."""
+    page = load_page(checkout_id)
+    if page.state not in (CHOOSE, FAILED):
+        # Paid, expired, or an attempt already running (a second click): show that.
+        return redirect(url_for(".picker", checkout_id=checkout_id), 303)
+    offers = offers_for(page.checkout)
+    form = PayForm()
+    country = choices.phone_country(page.checkout, page.merchant, offers)
+    cleaned = form.clean(offers, country)
+    if cleaned is None:
+        return render_picker(page, form, offers=offers, status=400)
+    method, phone = cleaned
+    return _start(page, form, offers, method.code, phone)
+
+
+@bp.post("/c/<checkout_id>/retry")
+def retry(checkout_id):
+    """Try the failed attempt's method and number once more."""
+    page = load_page(checkout_id)
+    if page.state != FAILED or not ActionForm().validate_on_submit():
+        return redirect(url_for(".picker", checkout_id=checkout_id), 303)
+    return _start(page, PayForm(formdata=None), None, page.payment.method, page.payment.phone)
+
+
+@bp.post("/c/<checkout_id>/switch")
+def switch(checkout_id):
+    """Give up the pending attempt (if any) and go back to the picker."""
+    page = load_page(checkout_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if page.payment is not None and page.payment.status == "pending":
+        service.abandon_attempt(page.payment.id, "shopper", reason="shopper_switched")
+        db.session.commit()
+    return redirect(url_for(".picker", checkout_id=checkout_id), 303)
+
+
+def _start(page, form, offers, method_code, phone):
+    try:
+        payment = start_payment(page.checkout.id, method_code, phone)
+    except PaymentStateError as exc:
+        db.session.rollback()
+        if exc.code not in START_ERRORS:
+            # The checkout moved on (paid, expired, an attempt running): show where it is.
+            return redirect(url_for(".picker", checkout_id=page.checkout.id), 303)
+        form.method.errors = [str(START_ERRORS[exc.code])]
+        return render_picker(page, form, offers=offers, status=409)
+    action = payment.next_action or {}
+    url = action.get("url") or ""
+    if payment.status == "pending" and action.get("type") == "redirect" and \
+            url.startswith(("https://", "http://")):
+        return redirect(url, 303)
+    return redirect(url_for(".wait", checkout_id=page.checkout.id), 303)
+
+
+def render_picker(page, form, offers=None, notice=None, status=200):
+    checkout, merchant = page.checkout, page.merchant
+    offers = offers_for(checkout) if offers is None else offers
+    country = choices.phone_country(checkout, merchant, offers)
+    selected = form.method.data if form.method.data else (
+        choices.preselected(checkout.customer, country, offers))
+    if not selected and len(offers) == 1:
+        selected = offers[0].method.code
+    last = method_of(page.payment) if page.state == FAILED else None
+    html = render_template(
+        "hosted/pay.html", page=page, c=checkout, merchant=merchant, amount=page.amount,
+        form=form, groups=choices.group_offers(offers, country), selected=selected,
+        needs_phone=any(o.method.needs_phone for o in offers),
+        country=country, country_name=choices.country_name(country) if country else None,
+        calling_code=choices.calling_code(country), example=choices.example_number(country),
+        prefixes=choices.prefix_map(country, offers), notice=notice,
+        last_method=choices.to_choice(last).label if last else None,
+        leave_url=leave_url(page))
+    return html, status
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_error(_exc):
+    checkout_id = (request.view_args or {}).get("checkout_id")
+    back = url_for(".picker", checkout_id=checkout_id) if checkout_id else None
+    return render_template("errors/error.html", code=400, back_url=back), 400

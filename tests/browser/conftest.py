@@ -1,0 +1,1 @@
+from tests.hosted.conftest import pg_database  # noqa: F401  (tables of unmigrated models)
