@@ -6,7 +6,7 @@ from flask import current_app
 from werkzeug.security import generate_password_hash
 
 from . import secretbox
-from .api.auth import generate_key, hash_key
+from .apikeys import generate_key, hash_key
 from .extensions import db
 from .gateways import all_gateways
 from .gateways.base import Account

@@ -1,18 +1,15 @@
 """API key authentication: ``Authorization: Bearer sk_test_...`` against the stored hash."""
-import hashlib
 import hmac
-import secrets
-import string
 import time
 from dataclasses import dataclass
 
 from flask import g, request
 
+from ..apikeys import generate_key, hash_key  # noqa: F401  (re-exported)
 from ..errors import ApiError
 from ..extensions import db
 from ..models import ApiKey, Merchant
 
-_ALPHABET = string.ascii_letters + string.digits
 # Keys seen recently, by hash: saves a query per request. A revoked key keeps
 # working in a process for at most this long (README "Security").
 CACHE_SECONDS = 30
@@ -25,16 +22,6 @@ class Caller:
     merchant_id: int
     merchant_public_id: str
     livemode: bool
-
-
-def generate_key(livemode):
-    """A new secret key string; only its hash is stored."""
-    body = "".join(secrets.choice(_ALPHABET) for _ in range(32))
-    return f"sk_{'live' if livemode else 'test'}_{body}"
-
-
-def hash_key(raw):
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def _unauthorized(message):

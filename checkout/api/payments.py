@@ -1,1 +1,66 @@
-"""(placeholder: being written)"""
+"""Payment attempts: retrieve, list, confirm cash on delivery (api.md "Payments")."""
+from flask import g, request
+
+from ..errors import ApiError
+from ..extensions import db
+from ..models import Payment
+from ..payments import service
+from ..payments.state import PAYMENT_STATUSES
+from ..serializers import serialize_payment
+from . import bp
+from .checkouts import check_query, not_found
+from .common import invalid, list_response, paginate
+from .idempotency import commit_response, idempotent
+
+
+@bp.get("/payments/<payment_id>")
+def retrieve_payment(payment_id):
+    return serialize_payment(get_payment(payment_id))
+
+
+@bp.get("/payments")
+def list_payments():
+    check_query({"status", "checkout", "limit", "starting_after"})
+    filters = []
+    status = request.args.get("status")
+    if status is not None:
+        if status not in PAYMENT_STATUSES:
+            raise invalid(f"status must be one of {', '.join(PAYMENT_STATUSES)}.", "status")
+        filters.append(Payment.status == status)
+    checkout_id = request.args.get("checkout")
+    if checkout_id is not None:
+        filters.append(Payment.checkout_id == checkout_id)
+    caller = g.caller
+    rows, has_more = paginate(Payment, caller.merchant_id, caller.livemode, filters)
+    return list_response([serialize_payment(p) for p in rows], has_more)
+
+
+@bp.post("/payments/<payment_id>/confirm")
+@idempotent
+def confirm_payment(payment_id):
+    """The merchant received the cash of a cash-on-delivery attempt: it succeeds."""
+    payment = get_payment(payment_id)
+    if payment.gateway != "cod":
+        raise ApiError(400, "invalid_request_error", "not_cash_payment",
+                       "Only cash-on-delivery payments are confirmed by the merchant; this one "
+                       f"goes through {payment.gateway}, which reports its own outcome.", "id")
+    try:
+        service.confirm_cash(payment.id, source="api")
+    except service.PaymentStateError as exc:
+        db.session.rollback()
+        raise ApiError(409, "invalid_request_error", exc.code, str(exc))
+    return commit_response(serialize_payment(payment), 200)
+
+
+def get_payment(payment_id, lock=False, param="id"):
+    """The caller's payment ``payment_id`` (optionally under a row lock), or a 404."""
+    caller = g.caller
+    q = db.select(Payment).where(Payment.id == payment_id,
+                                 Payment.merchant_id == caller.merchant_id,
+                                 Payment.livemode == caller.livemode)
+    if lock:
+        q = q.with_for_update().execution_options(populate_existing=True)
+    payment = db.session.execute(q).scalar_one_or_none()
+    if payment is None:
+        raise not_found("payment", payment_id, param)
+    return payment

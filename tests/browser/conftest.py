@@ -1,1 +1,0 @@
-from tests.hosted.conftest import pg_database  # noqa: F401  (tables of unmigrated models)
