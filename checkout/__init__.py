@@ -49,6 +49,9 @@ def register_blueprints(app):
     app.register_blueprint(hosted_bp)
     app.register_blueprint(links_bp)
     app.register_blueprint(notifications_bp)
+    if app.config["DEVELOPMENT"]:
+        from .demo import bp as demo_bp
+        app.register_blueprint(demo_bp)
     if app.config.get("BENCH_ENDPOINTS"):
         from .benchpoints import bp as bench_bp
         app.register_blueprint(bench_bp)

@@ -1,5 +1,122 @@
-"""Command line: flask --app wsgi <command>."""
+"""Command line: ``flask --app wsgi <command>``.
+
+    merchants create NAME --email E --password P --return-host HOST [--return-host ...]
+    worker [--processes N]
+    simulators [--host H] [--port 5001]
+    demo
+"""
+import json
+import logging
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+log = logging.getLogger(__name__)
+
+merchants_cli = AppGroup("merchants", help="Manage merchants.")
+
+
+@merchants_cli.command("create")
+@click.argument("name")
+@click.option("--email", required=True, help="The merchant user's login email.")
+@click.option("--password", required=True, help="The merchant user's password.")
+@click.option("--return-host", "return_hosts", multiple=True,
+              help="A host return/cancel URLs may point at (repeatable).")
+@click.option("--country", default=None, help="ISO country code, e.g. BJ.")
+def create_merchant_command(name, email, password, return_hosts, country):
+    """Create a merchant with a test key, a link secret and test-mode gateway accounts."""
+    from sqlalchemy.exc import IntegrityError
+
+    from .extensions import db
+    from .merchants import create_merchant
+    from .testmode import register_simulator_shops
+    try:
+        merchant, key, secret = create_merchant(name, email, password, return_hosts,
+                                                country.upper() if country else None)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise click.ClickException(f"a merchant user with email {email} already exists")
+    shops = register_simulator_shops(merchant.id)
+    click.echo(json.dumps({
+        "public_id": merchant.public_id,
+        "test_secret_key": key,
+        "link_secret": secret,
+        "return_hosts": merchant.return_hosts,
+        "notes": [
+            "The secret key and link secret are shown only now: store them.",
+            "Test mode: payments go to the built-in simulators "
+            f"({current_app.config['SIMULATOR_URL']}); "
+            + ("the simulator knows this merchant's test shop."
+               if shops else "start them with `flask simulators` (they register the "
+                             "test shops when they start)."),
+            "Magic phone numbers (last two digits): 01 succeeds, 02 insufficient funds, "
+            "03 shopper cancels, 04 never answers, 05 succeeds without webhook, "
+            "06 provider down, 07 succeeds late, 08 repeated webhooks.",
+        ],
+    }, indent=2))
+
+
+@click.command("worker")
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes to run (each restarted if it dies).")
+@click.option("--periodic-seconds", default=30, show_default=True, type=click.IntRange(1),
+              help="How often checkout expiry and the sweeper are enqueued.")
+def worker_command(processes, periodic_seconds):
+    """Run the background workers, the job scheduler and the periodic jobs."""
+    from .worker_supervisor import Supervisor
+    click.echo(f"starting {processes} worker process(es); Ctrl-C stops them")
+    Supervisor(current_app._get_current_object(), processes=processes,
+               periodic_seconds=periodic_seconds).run()
+
+
+@click.command("simulators")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5001, show_default=True, type=int)
+def simulators_command(host, port):
+    """Serve the provider simulators (test mode), then register the test shops."""
+    import threading
+
+    from .simulators import close, make_simulator_server
+    from .testmode import register_simulator_shops
+    server = make_simulator_server(host, port)
+    thread = threading.Thread(target=server.serve_forever, name="simulators", daemon=True)
+    thread.start()
+    url = f"http://{host}:{server.server_port}"
+    if url.rstrip("/") != current_app.config["SIMULATOR_URL"]:
+        click.echo(f"note: SIMULATOR_URL is {current_app.config['SIMULATOR_URL']}, "
+                   f"not {url}: test-mode payments will not reach these simulators", err=True)
+    try:
+        shops = register_simulator_shops()
+        click.echo(f"simulators on {url} ({len(shops)} test shop(s) registered); Ctrl-C stops")
+    except Exception:  # noqa: BLE001 - no database yet: serve anyway
+        log.exception("could not register the test shops")
+        click.echo(f"simulators on {url} (test shops NOT registered: see the log)")
+    try:
+        while thread.is_alive():
+            thread.join(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+        server.server_close()
+        close(server.app)
+
+
+@click.command("demo")
+def demo_command():
+    """Create (once) a demo merchant and print a checkout link ready to open."""
+    from .demo import DemoError, seed_demo
+    try:
+        info = seed_demo()
+    except DemoError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(json.dumps(info, indent=2))
 
 
 def register_commands(app):
-    pass
+    app.cli.add_command(merchants_cli)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(simulators_command)
+    app.cli.add_command(demo_command)

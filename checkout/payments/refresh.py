@@ -1,0 +1,82 @@
+"""Asking a provider where a payment stands and applying its answer.
+
+The one path by which polling, incoming notifications and the shopper's return learn an
+outcome from a status call. No transaction is held open across the provider call (on
+SQLite every transaction holds the write lock; on PostgreSQL an idle transaction would
+pin a connection for up to the read timeout): what the call needs is read, the read
+transaction ends, the provider is asked, and ``service.apply_result`` writes under its
+row locks.
+"""
+import logging
+
+from ..extensions import db
+from ..gateways import get_gateway
+from ..gateways.errors import GatewayError
+from ..models import Checkout, GatewayAccount, Payment
+from . import service, state
+
+log = logging.getLogger(__name__)
+
+
+def fetch_and_apply(payment_id, source, reference=None):
+    """Fetch the provider's status of ``payment_id`` (by ``reference``, else the stored
+    provider reference) and apply it with ``service.apply_result``. Commits.
+
+    Returns ``(result, decision)``. Raises LookupError for an unknown payment and the
+    adapter's typed GatewayError (nothing applied, nothing left open) when the provider
+    cannot tell: the caller decides what that means for its source.
+    """
+    from ..merchants import account_context  # (import cycle via checkout.api)
+    payment = db.session.get(Payment, payment_id)
+    if payment is None:
+        raise LookupError(payment_id)
+    reference = reference or payment.provider_reference
+    status = payment.status
+    checkout_status = db.session.execute(
+        db.select(Checkout.status).where(Checkout.id == payment.checkout_id)).scalar_one()
+    account = db.session.get(GatewayAccount, payment.gateway_account_id)
+    gateway = get_gateway(payment.gateway)
+    context = account_context(account)
+    db.session.commit()  # end the read transaction before the network call
+    try:
+        result = gateway.fetch_status(context, reference, payment_id)
+    except GatewayError:
+        db.session.rollback()
+        raise
+    if result.status == "pending" and status == "pending" and \
+            result.provider_reference in (None, reference):
+        # Nothing to apply (the table makes every pending report a no-op): skip the row
+        # locks. This is the common case of a poll.
+        return result, state.Decision(state.NOOP, "pending", checkout_status)
+    try:
+        decision = service.apply_result(payment_id, result, source)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return result, decision
+
+
+def refresh_payment(payment_id, source):
+    """Ask the provider about ``payment_id`` and apply the answer (source: "poll",
+    "webhook", "return", ...). Commits.
+
+    Returns the ``state.Decision``, or None when nothing was learnt: unknown payment,
+    an attempt that already succeeded (nothing can change it), no provider reference to
+    ask about, or a provider error. Provider errors never fail an attempt here: they
+    are logged and the attempt stays as it was (polling or the deadline settle it).
+    An expired or failed attempt is still asked: a late success is honoured.
+    """
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or payment.status == "succeeded":
+        return None
+    if not payment.provider_reference:
+        return None
+    try:
+        _result, decision = fetch_and_apply(payment_id, source)
+    except GatewayError as exc:
+        log.warning("status check failed; attempt left as it was",
+                    extra={"payment": payment_id, "source": source, "code": exc.code,
+                           "retryable": exc.retryable})
+        return None
+    return decision

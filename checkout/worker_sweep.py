@@ -1,0 +1,88 @@
+"""The sweeper's own work: compare what the database says is due with what Redis holds,
+and put back what was lost. Every step is idempotent (unique job ids)."""
+import logging
+import os
+from datetime import timedelta
+
+from flask import current_app
+
+from .extensions import db
+from .gateways import all_gateways
+from .models import GatewayNotification, Payment
+from .timeutil import utcnow
+from .worker_queue import get_queue, ensure_job
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+NOTIFICATION_GIVE_UP = timedelta(days=1)
+
+
+def sweep_core():
+    """Re-enqueue lost polls, notifications and blocked initiations. Returns counts."""
+    from . import jobs
+    grace = timedelta(seconds=setting("SWEEP_GRACE_SECONDS", 30))
+    note_wait = timedelta(seconds=setting("NOTIFICATION_RETRY_SECONDS", 60))
+    now = utcnow()
+    queue = get_queue()
+    report = {"polls": 0, "notifications": 0, "initiations": 0, "notifications_given_up": 0}
+
+    due = _ids(db.select(Payment.id).where(
+        Payment.status == "pending", Payment.next_poll_at <= now - grace
+    ).order_by(Payment.next_poll_at))
+    # No poll planned but a deadline that passed (the initiate call's outcome was
+    # unknown): a poll job settles them.
+    due += _ids(db.select(Payment.id).where(
+        Payment.status == "pending", Payment.next_poll_at.is_(None),
+        Payment.deadline_at <= now))
+    for payment_id in due:
+        if ensure_job(jobs.poll_payment, payment_id, job_id=jobs.poll_job_id(payment_id),
+                      queue=queue):
+            report["polls"] += 1
+
+    blocking = [g.name for g in all_gateways().values() if g.initiate_blocks]
+    if blocking:
+        for payment_id in _ids(db.select(Payment.id).where(
+                Payment.status == "pending", Payment.gateway.in_(blocking),
+                Payment.provider_reference.is_(None), Payment.deadline_at.is_(None),
+                Payment.created_at <= now - grace)):
+            if ensure_job(jobs.initiate_payment, payment_id, job_id=f"initiate-{payment_id}",
+                          queue=queue, job_timeout=180):
+                report["initiations"] += 1
+
+    given_up = db.session.execute(
+        db.update(GatewayNotification)
+        .where(GatewayNotification.processed_at.is_(None),
+               GatewayNotification.received_at < now - NOTIFICATION_GIVE_UP)
+        .values(processed_at=now, outcome="gave_up")
+    ).rowcount
+    report["notifications_given_up"] = given_up or 0
+    db.session.commit()
+    for note_id in _ids(db.select(GatewayNotification.id).where(
+            GatewayNotification.processed_at.is_(None),
+            GatewayNotification.received_at <= now - note_wait
+    ).order_by(GatewayNotification.received_at)):
+        if ensure_job(jobs.process_notification, note_id,
+                      job_id=jobs.notification_job_id(note_id), queue=queue):
+            report["notifications"] += 1
+    db.session.commit()
+    if any(report.values()):
+        log.info("sweep re-enqueued lost work", extra=report)
+    return report
+
+
+def setting(name, default):
+    """A number of seconds from the app config, else the environment, else ``default``."""
+    value = current_app.config.get(name)
+    if value is None:
+        value = os.environ.get(name)
+    try:
+        return float(value) if value not in (None, "") else default
+    except ValueError:
+        return default
+
+
+def _ids(stmt):
+    ids = list(db.session.execute(stmt.limit(BATCH)).scalars())
+    db.session.commit()  # no transaction (on SQLite: no write lock) held across Redis calls
+    return ids
