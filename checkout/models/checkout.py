@@ -22,6 +22,7 @@ class Checkout(db.Model):
         Index("uq_checkouts_paid_order", "merchant_id", "livemode", "order_id", unique=True,
               postgresql_where=text("status = 'paid'"), sqlite_where=text("status = 'paid'")),
         Index("ix_checkouts_merchant_list", "merchant_id", "livemode", "created_at", "id"),
+        Index("ix_checkouts_order", "merchant_id", "livemode", "order_id"),
         Index("ix_checkouts_expiry", "status", "expires_at"),
     )
 

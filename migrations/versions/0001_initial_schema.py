@@ -73,6 +73,7 @@ def upgrade():
         batch_op.create_index('ix_checkouts_expiry', ['status', 'expires_at'], unique=False)
         batch_op.create_index('ix_checkouts_merchant_list', ['merchant_id', 'livemode', 'created_at', 'id'], unique=False)
         batch_op.create_index('uq_checkouts_active_order', ['merchant_id', 'livemode', 'order_id'], unique=True, postgresql_where=sa.text("status IN ('open', 'processing')"), sqlite_where=sa.text("status IN ('open', 'processing')"))
+        batch_op.create_index('ix_checkouts_order', ['merchant_id', 'livemode', 'order_id'], unique=False)
         batch_op.create_index('uq_checkouts_paid_order', ['merchant_id', 'livemode', 'order_id'], unique=True, postgresql_where=sa.text("status = 'paid'"), sqlite_where=sa.text("status = 'paid'"))
 
     op.create_table('events',
@@ -273,6 +274,7 @@ def downgrade():
 
     op.drop_table('events')
     with op.batch_alter_table('checkouts', schema=None) as batch_op:
+        batch_op.drop_index('ix_checkouts_order')
         batch_op.drop_index('uq_checkouts_paid_order', postgresql_where=sa.text("status = 'paid'"), sqlite_where=sa.text("status = 'paid'"))
         batch_op.drop_index('uq_checkouts_active_order', postgresql_where=sa.text("status IN ('open', 'processing')"), sqlite_where=sa.text("status IN ('open', 'processing')"))
         batch_op.drop_index('ix_checkouts_merchant_list')

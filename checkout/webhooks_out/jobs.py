@@ -1,0 +1,136 @@
+"""RQ jobs of outgoing webhooks. Module-level functions taking ids; safe to run twice.
+
+``deliver(delivery_id)`` sends one attempt; ``sweep_deliveries()`` re-enqueues due
+deliveries whose job vanished (Redis flushed, worker killed); ``purge_events()``
+deletes events past their retention. The database says what is due: the queue only
+carries hints, and losing them loses nothing.
+"""
+import itertools
+import logging
+import time
+from datetime import timedelta
+
+from flask import current_app
+
+from ..extensions import db
+from ..jobs import register_sweeper
+from ..models import Event, WebhookAttempt, WebhookDelivery
+from ..queue import redis_connection
+from ..timeutil import utcnow
+from . import attempts, deliveries, ssrf, transport
+from .signing import signature_header
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "Checkout-Webhooks/1.0 (+https://www.standardwebhooks.com)"
+CONNECT_TIMEOUT, READ_TIMEOUT = 3.0, 10.0
+MAX_RESPONSE_BYTES = 1024
+SWEEP_GRACE_SECONDS = 30
+SWEEP_BATCH = 500
+RETENTION_DAYS = 30       # the minimum: a shorter setting is raised to this
+PURGE_EVERY_SECONDS = 3600
+PURGE_MAX_BATCHES = 20
+
+
+def deliver(delivery_id):
+    """Send the next attempt of a delivery, if it is pending and due.
+
+    Two transactions around the HTTP call: the claim (row lock, attempt counted and
+    logged, lease taken) commits before sending, the outcome commits after; no lock is
+    held while waiting on the merchant. A duplicate or early job finds the delivery
+    done or not due and does nothing. Never raises for the merchant's failures."""
+    claim = attempts.claim(delivery_id)
+    db.session.commit()
+    if claim is None:
+        return "skipped"
+    result = send(claim)
+    attempts.record(claim, result)
+    db.session.commit()
+    return "succeeded" if result.ok else "failed"
+
+
+def send(claim):
+    """Check the URL again (the address may have changed since the endpoint was saved),
+    sign, and POST to the checked address. Returns a transport.SendResult."""
+    cfg = current_app.config
+    try:
+        target = ssrf.pin(claim.url, claim.livemode, cfg)
+    except ssrf.UnsafeUrl as exc:
+        return transport.SendResult(duration_ms=0, error=f"not sent: {exc.message}"[:200])
+    timestamp = int(time.time())
+    headers = {
+        "webhook-id": claim.msg_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signature_header(claim.msg_id, timestamp, claim.body, claim.secrets),
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+    }
+    return transport.post(target, claim.body, headers,
+                          connect_timeout=cfg.get("WEBHOOK_CONNECT_TIMEOUT", CONNECT_TIMEOUT),
+                          read_timeout=cfg.get("WEBHOOK_READ_TIMEOUT", READ_TIMEOUT),
+                          max_body=MAX_RESPONSE_BYTES)
+
+
+def sweep_deliveries(limit=SWEEP_BATCH):
+    """Re-enqueue pending deliveries due for more than the grace period whose job is
+    not alive in Redis (flushed, lost with a dead worker, or a lease that expired
+    mid-send); a live job is left alone (``worker_queue.ensure_job``). Registered with
+    ``jobs.register_sweeper``. Safe at any time, in any number of processes: the job
+    skips a delivery that is not due. Returns how many were re-enqueued."""
+    from ..worker_queue import ensure_job, get_queue
+    grace = current_app.config.get("WEBHOOK_SWEEP_GRACE_SECONDS", SWEEP_GRACE_SECONDS)
+    now = utcnow()
+    rows = db.session.execute(
+        db.select(WebhookDelivery.id, WebhookDelivery.attempts)
+        .where(WebhookDelivery.status == "pending",
+               db.or_(WebhookDelivery.next_attempt_at.is_(None),
+                      WebhookDelivery.next_attempt_at <= now - timedelta(seconds=grace)))
+        .order_by(WebhookDelivery.next_attempt_at).limit(limit)).all()
+    db.session.commit()  # no transaction held across the Redis calls
+    queue = get_queue()
+    count = 0
+    for row in rows:
+        if ensure_job(deliver, row.id, job_id=deliveries.job_id(row.id, row.attempts),
+                      queue=queue, job_timeout=deliveries.JOB_TIMEOUT):
+            count += 1
+    if count:
+        log.info("webhook sweeper re-enqueued %d deliveries", count)
+    return count
+
+
+def purge_events(batch=1000, max_batches=None):
+    """Delete events older than ``EVENT_RETENTION_DAYS`` (at least 30 days) with their
+    deliveries and attempts, in batches, committing each. An event with a delivery
+    still pending is kept. Returns how many events were deleted."""
+    days = max(RETENTION_DAYS,
+               int(current_app.config.get("EVENT_RETENTION_DAYS", RETENTION_DAYS)))
+    cutoff = utcnow() - timedelta(days=days)
+    pending = db.select(WebhookDelivery.event_id).where(WebhookDelivery.status == "pending")
+    total = 0
+    for _ in itertools.count() if max_batches is None else range(max_batches):
+        ids = db.session.execute(
+            db.select(Event.id).where(Event.created_at < cutoff, Event.id.not_in(pending))
+            .limit(batch)).scalars().all()
+        if not ids:
+            return total
+        doomed = db.select(WebhookDelivery.id).where(WebhookDelivery.event_id.in_(ids))
+        db.session.execute(db.delete(WebhookAttempt)
+                           .where(WebhookAttempt.delivery_id.in_(doomed)))
+        db.session.execute(db.delete(WebhookDelivery).where(WebhookDelivery.event_id.in_(ids)))
+        db.session.execute(db.delete(Event).where(Event.id.in_(ids)))
+        db.session.commit()
+        total += len(ids)
+    return total
+
+
+def purge_events_hourly():
+    """The sweeper's hook for :func:`purge_events`: runs it at most once an hour across
+    all processes (a Redis key), a bounded amount per run."""
+    if not redis_connection().set("webhooks:purge-events", "1", nx=True,
+                                  ex=PURGE_EVERY_SECONDS):
+        return 0
+    return purge_events(max_batches=PURGE_MAX_BATCHES)
+
+
+register_sweeper(sweep_deliveries)
+register_sweeper(purge_events_hourly)
