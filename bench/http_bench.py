@@ -1,7 +1,7 @@
 """HTTP benchmark of issue #2: checkout creation and the hosted page, side by side with
 two bare endpoints on the same gunicorn server (the framework's ceiling on this box).
 
-    .venv/bin/python bench/http.py [--rows 1000000] [--duration 10] [--workers 4]
+    .venv/bin/python bench/http_bench.py [--rows 1000000] [--duration 10] [--workers 4]
 
 Needs PostgreSQL (database `checkout_bench` is dropped and re-created), Redis, and
 Debian's `wrk`. Prints requests/s and p50/p99 latency for each endpoint, the ratios to
@@ -37,7 +37,7 @@ ENV = dict(os.environ, DATABASE_URL=DB_URL, REDIS_URL="redis://127.0.0.1:6379/14
 
 CREATE_LUA = """
 local n = 0
-local prefix = "%s"
+local prefix = "__PREFIX__"
 request = function()
   n = n + 1
   local id = prefix .. "-" .. n
@@ -95,16 +95,18 @@ def api(method, path, key, body=None):
 
 
 def wrk(name, url, duration, connections, script=None):
-    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", url]
-    if script:
-        f = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-        f.write(script)
-        f.close()
-        cmd[1:1] = ["-s", f.name]
-    # Warm-up, then the measured run.
-    subprocess.run(cmd[:cmd.index(f"-d{duration}s")] + ["-d3s"] + cmd[cmd.index(f"-d{duration}s") + 1:],
-                   capture_output=True, check=True)
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    def command(seconds):
+        cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+        if script:
+            # Each run gets its own order-id prefix: no run replays another's keys.
+            f = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+            f.write(script.replace("__PREFIX__", secrets.token_hex(6)))
+            f.close()
+            cmd[1:1] = ["-s", f.name]
+        return cmd
+
+    subprocess.run(command(3), capture_output=True, check=True)  # warm-up
+    out = subprocess.run(command(duration), capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     lat = {p: _ms(re.search(rf"^\s+{p}%\s+(\S+)", out, re.M).group(1)) for p in ("50", "99")}
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -172,7 +174,7 @@ def main():
             wrk("bare ORM insert", BASE + "/_bench/insert", args.duration, args.connections,
                 INSERT_LUA % mid),
             wrk("checkout create (API)", BASE + "/api/v1/checkouts", args.duration,
-                args.connections, CREATE_LUA % (secrets.token_hex(4), key)),
+                args.connections, CREATE_LUA % key),
             wrk("bare lookup + render", BASE + "/_bench/render/" + page["id"], args.duration,
                 args.connections),
             wrk("hosted checkout page", BASE + page_path, args.duration, args.connections),

@@ -1,4 +1,4 @@
-"""Bare endpoints for the benchmark's ceilings (bench/http.py), registered only when
+"""Bare endpoints for the benchmark's ceilings (bench/http_bench.py), registered only when
 BENCH_ENDPOINTS is set: what the framework alone does on this box, on the same server."""
 from flask import Blueprint, abort, render_template, request
 

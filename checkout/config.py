@@ -34,7 +34,6 @@ def load_config(overrides=None, instance_path=None):
         "RATE_LIMIT_PER_MINUTE": int(env.get("RATE_LIMIT_PER_MINUTE", "600")),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "SQLALCHEMY_SESSION_OPTIONS": {"expire_on_commit": False},
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": "translations",

@@ -116,7 +116,9 @@ def _order_paid_elsewhere(checkout):
     return db.session.execute(
         db.select(Checkout.id).where(
             Checkout.merchant_id == checkout.merchant_id, Checkout.livemode == checkout.livemode,
-            Checkout.order_id == checkout.order_id, Checkout.status == "paid",
+            Checkout.order_id == checkout.order_id,
+            # A constant, not a bind parameter, so PostgreSQL can use the partial index.
+            Checkout.status == db.literal_column("'paid'"),
             Checkout.id != checkout.id)
     ).first() is not None
 

@@ -14,18 +14,6 @@ from checkout.timeutil import utcnow
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
-@pytest.fixture(scope="session")
-def pg_database(pg_database):
-    """The shared test database, plus any table a model gained since the last migration
-    (a no-op once the migrations are regenerated; models are being added in parallel)."""
-    from checkout import create_app
-    app = create_app({"ENV": "test", "SQLALCHEMY_DATABASE_URI": pg_database})
-    with app.app_context():
-        db.create_all()
-        db.engine.dispose()
-    return pg_database
-
-
 @pytest.fixture
 def make_checkout(merchant):
     """make_checkout(amount=5000, currency="XOF", country="BJ", ...) -> checkout id."""
