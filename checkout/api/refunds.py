@@ -58,9 +58,10 @@ def create_refund():
     gateway = get_gateway(payment.gateway)
     if type(gateway).refund is Gateway.refund:
         raise _not_supported(gateway.name)
-    pending = db.session.execute(
+    # SUM(bigint) is numeric in PostgreSQL (a Decimal here): back to an int of minor units.
+    pending = int(db.session.execute(
         db.select(func.coalesce(func.sum(Refund.amount), 0))
-        .where(Refund.payment_id == payment.id, Refund.status == "pending")).scalar_one()
+        .where(Refund.payment_id == payment.id, Refund.status == "pending")).scalar_one())
     left = payment.amount - payment.refunded_amount - pending
     amount = left if amount is None else amount
     if left <= 0 or amount > left:

@@ -130,7 +130,8 @@ def deliveries(**filters):
     q = db.select(WebhookDelivery).order_by(WebhookDelivery.created_at, WebhookDelivery.id)
     for name, value in filters.items():
         q = q.where(getattr(WebhookDelivery, name) == value)
-    return db.session.execute(q).scalars().all()
+    # Rows other sessions changed: sessions keep loaded attributes after commit.
+    return db.session.execute(q.execution_options(populate_existing=True)).scalars().all()
 
 
 def attempts(delivery_id):

@@ -129,6 +129,7 @@ def test_delete_hides_the_endpoint_and_cancels_its_pending_deliveries(app, clien
     assert resp.status_code == 200
     assert resp.get_json() == {"id": ep["id"], "object": "webhook_endpoint", "deleted": True}
     [d] = deliveries()
+    db.session.refresh(d)
     assert d.status == "canceled" and d.next_attempt_at is None
     assert jobs.deliver(d.id) == "skipped" and receiver.requests == []
     assert client.get(f"/api/v1/webhook_endpoints/{ep['id']}",
