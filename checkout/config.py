@@ -33,7 +33,7 @@ def load_config(overrides=None, instance_path=None):
         "SIMULATOR_URL": env.get("SIMULATOR_URL", "http://127.0.0.1:5001").rstrip("/"),
         "RATE_LIMIT_PER_MINUTE": int(env.get("RATE_LIMIT_PER_MINUTE", "600")),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": "translations",

@@ -17,8 +17,10 @@ _versions = {}
 
 def _version(filename):
     path = os.path.join(current_app.static_folder, filename)
-    stamp = os.stat(path).st_mtime_ns
     cached = _versions.get(path)
+    if cached is not None and not current_app.config["DEVELOPMENT"]:
+        return cached[1]   # released files do not change under a running process
+    stamp = os.stat(path).st_mtime_ns
     if cached is None or cached[0] != stamp:
         with open(path, "rb") as fh:
             cached = _versions[path] = (stamp, hashlib.sha256(fh.read()).hexdigest()[:10])

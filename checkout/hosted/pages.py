@@ -83,17 +83,30 @@ def load_page(checkout_id):
 
     An open checkout whose time is up is expired here (and committed), so a shopper
     never sees a form for a checkout that can no longer be paid."""
-    checkout = db.session.get(Checkout, checkout_id) if _plausible(checkout_id) else None
-    if checkout is None:
+    row = _load(checkout_id) if _plausible(checkout_id) else None
+    if row is None:
         abort(404)
+    checkout, merchant, payment = row
     if checkout.status == "open" and checkout.expires_at <= utcnow():
         service.expire_checkout(checkout.id, source="shopper")
         db.session.commit()
-    merchant = db.session.get(Merchant, checkout.merchant_id)
     # The merchant's language for this checkout, unless the shopper chose one (i18n.py).
     g.checkout_locale = checkout.locale
-    payment = latest_payment(checkout.id)
     return Page(checkout, merchant, payment, shopper_state(checkout, payment))
+
+
+def _load(checkout_id):
+    """The checkout, its merchant and its latest attempt, in one round trip (this page is
+    the hottest read of the product)."""
+    latest = (db.select(Payment.id).where(Payment.checkout_id == Checkout.id)
+              .order_by(Payment.created_at.desc(), Payment.id.desc()).limit(1)
+              .correlate(Checkout).scalar_subquery())
+    return db.session.execute(
+        db.select(Checkout, Merchant, Payment)
+        .join(Merchant, Merchant.id == Checkout.merchant_id)
+        .outerjoin(Payment, Payment.id == latest)
+        .where(Checkout.id == checkout_id)
+        .execution_options(populate_existing=True)).first()
 
 
 def _plausible(checkout_id):

@@ -2,13 +2,14 @@
 from flask import abort, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 
+from ..checkouts.context import merchant_context
 from ..extensions import db
 from ..methods import offers_for
 from ..payments import service
 from ..payments.flow import start_payment
 from ..payments.service import PaymentStateError
 from . import bp, choices
-from .forms import ActionForm, PayForm
+from .forms import ActionForm, BlankPayForm, PayForm
 from .pages import CASH, CHOOSE, FAILED, REDIRECT, WAITING, load_page, method_of
 from .progress import leave_url, render_progress
 from .reasons import START_ERRORS, failure_text
@@ -23,7 +24,7 @@ def picker(checkout_id):
     if page.state not in (CHOOSE, FAILED):
         return render_progress(page)
     notice = failure_text(page.payment) if page.state == FAILED else None
-    return render_picker(page, PayForm(formdata=None), notice=notice)
+    return render_picker(page, BlankPayForm(), notice=notice)
 
 
 @bp.post("/c/<checkout_id>/pay")
@@ -84,7 +85,12 @@ def _start(page, form, offers, method_code, phone):
 
 def render_picker(page, form, offers=None, notice=None, status=200):
     checkout, merchant = page.checkout, page.merchant
-    offers = offers_for(checkout) if offers is None else offers
+    if offers is None:
+        # For display, the merchant's accounts may be a few seconds old; paying
+        # (flow.start_payment) always checks the method against fresh ones.
+        ctx = merchant_context(checkout.merchant_id, checkout.livemode,
+                               cache_key=merchant.public_id)
+        offers = offers_for(checkout, accounts=ctx.accounts)
     country = choices.phone_country(checkout, merchant, offers)
     selected = form.method.data if form.method.data else (
         choices.preselected(checkout.customer, country, offers))
