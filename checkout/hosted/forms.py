@@ -62,9 +62,12 @@ class BlankPayForm:
 
     method = phone = _BlankField()
 
+    def __init__(self, token=None):
+        self._token = token    # a slot the caller fills in later, else a fresh token
+
     @property
     def csrf_token(self):
         from flask_wtf.csrf import generate_csrf
         from markupsafe import Markup, escape
         return Markup('<input id="csrf_token" name="csrf_token" type="hidden" value="%s">'
-                      % escape(generate_csrf()))
+                      % escape(self._token or generate_csrf()))

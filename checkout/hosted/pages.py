@@ -53,13 +53,6 @@ def method_of(payment):
     return all_methods().get(payment.method) if payment is not None else None
 
 
-def latest_payment(checkout_id):
-    return db.session.execute(
-        db.select(Payment).where(Payment.checkout_id == checkout_id)
-        .order_by(Payment.created_at.desc(), Payment.id.desc()).limit(1)
-    ).scalar_one_or_none()
-
-
 def shopper_state(checkout, payment):
     """Where the shopper of ``checkout`` stands, given its latest attempt ``payment``."""
     if checkout.status in FINAL:
@@ -98,13 +91,10 @@ def load_page(checkout_id):
 def _load(checkout_id):
     """The checkout, its merchant and its latest attempt, in one round trip (this page is
     the hottest read of the product)."""
-    latest = (db.select(Payment.id).where(Payment.checkout_id == Checkout.id)
-              .order_by(Payment.created_at.desc(), Payment.id.desc()).limit(1)
-              .correlate(Checkout).scalar_subquery())
     return db.session.execute(
         db.select(Checkout, Merchant, Payment)
         .join(Merchant, Merchant.id == Checkout.merchant_id)
-        .outerjoin(Payment, Payment.id == latest)
+        .outerjoin(Payment, Payment.id == Checkout.latest_payment_id)
         .where(Checkout.id == checkout_id)
         .execution_options(populate_existing=True)).first()
 

@@ -1,6 +1,7 @@
 """The method picker and the shopper's actions: pay, try again, choose another way."""
 from flask import abort, redirect, render_template, request, url_for
-from flask_wtf.csrf import CSRFError
+from flask_babel import get_locale
+from flask_wtf.csrf import CSRFError, generate_csrf
 
 from ..checkouts.context import merchant_context
 from ..extensions import db
@@ -24,7 +25,7 @@ def picker(checkout_id):
     if page.state not in (CHOOSE, FAILED):
         return render_progress(page)
     notice = failure_text(page.payment) if page.state == FAILED else None
-    return render_picker(page, BlankPayForm(), notice=notice)
+    return render_first_view(page, notice)
 
 
 @bp.post("/c/<checkout_id>/pay")
@@ -81,6 +82,32 @@ def _start(page, form, offers, method_code, phone):
             url.startswith(("https://", "http://")):
         return redirect(url, 303)
     return redirect(url_for(".wait", checkout_id=page.checkout.id), 303)
+
+
+# First views of the picker, rendered once per (checkout state, language, settings) and
+# kept per process; only the CSRF token differs between shoppers. Bounded in size.
+_first_views: dict = {}
+_TOKEN_SLOT = "\x00csrf\x00"
+
+
+def render_first_view(page, notice):
+    """The picker as a first view (no form data, no errors), from the per-process cache
+    when this exact state was rendered before: rendering is most of this page's cost."""
+    checkout, payment = page.checkout, page.payment
+    ctx = merchant_context(checkout.merchant_id, checkout.livemode,
+                           cache_key=page.merchant.public_id)
+    key = (checkout.id, checkout.status, checkout.updated_at, page.state,
+           (payment.id, payment.status, payment.failure_code) if payment else None,
+           str(get_locale()), request.query_string, page.merchant.name,
+           tuple((a.id, tuple(a.methods)) for a in ctx.accounts))
+    html = _first_views.get(key)
+    if html is None:
+        html, _status = render_picker(page, BlankPayForm(token=_TOKEN_SLOT), notice=notice,
+                                      offers=offers_for(checkout, accounts=ctx.accounts))
+        if len(_first_views) >= 512:
+            _first_views.clear()
+        _first_views[key] = html
+    return html.replace(_TOKEN_SLOT, generate_csrf()), 200
 
 
 def render_picker(page, form, offers=None, notice=None, status=200):

@@ -43,6 +43,8 @@ class Checkout(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="open")
     # The successful payment attempt, once there is one.
     payment_id: Mapped[str | None] = mapped_column(String(40))
+    # The newest attempt (set when one starts): the hosted page joins it by key.
+    latest_payment_id: Mapped[str | None] = mapped_column(String(40))
     # Paid by an attempt that was started before expiry but succeeded after it.
     paid_late: Mapped[bool] = mapped_column(Boolean, default=False)
     expires_at: Mapped[datetime] = mapped_column(DateTime)

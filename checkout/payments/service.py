@@ -142,6 +142,7 @@ def begin_attempt(checkout_id, payment, source="shopper"):
     payment.created_at = now
     db.session.add(payment)
     db.session.flush()
+    checkout.latest_payment_id = payment.id
     log_event(checkout.id, payment.id, "attempt_started", source, None, "pending",
               {"method": payment.method})
     return payment

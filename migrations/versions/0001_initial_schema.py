@@ -61,6 +61,7 @@ def upgrade():
     sa.Column('locale', sa.String(length=8), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('payment_id', sa.String(length=40), nullable=True),
+    sa.Column('latest_payment_id', sa.String(length=40), nullable=True),
     sa.Column('paid_late', sa.Boolean(), nullable=False),
     sa.Column('expires_at', sa.DateTime(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
