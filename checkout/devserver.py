@@ -192,8 +192,6 @@ def _banner(demo, env, redis_note, logs):
 
   {demo['try']}
 
-  Merchant dashboard login: {demo['dashboard_login']['email']} / \
-{demo['dashboard_login']['password']}
   Test API key: {demo['test_secret_key']}
     curl -H "Authorization: Bearer {demo['test_secret_key']}" \
 {env['CHECKOUT_PUBLIC_URL']}/api/v1/checkouts

@@ -11,7 +11,7 @@ from ..payments.state import CHECKOUT_STATUSES
 from ..serializers import serialize_checkout
 from . import bp
 from . import ratelimit  # noqa: F401  (authenticates and rate-limits every API request)
-from .common import invalid, json_body, list_response, paginate
+from .common import invalid, json_body, list_response, paginate, query_filters
 from .idempotency import answer_if_known, commit_response, idempotent
 
 # A race lost for an order is retried: the winner is then found and returned (or replaced,
@@ -72,15 +72,8 @@ def retrieve_checkout(checkout_id):
 @bp.get("/checkouts")
 def list_checkouts():
     check_query({"status", "order_id", "limit", "starting_after"})
-    filters = []
-    status = request.args.get("status")
-    if status is not None:
-        if status not in CHECKOUT_STATUSES:
-            raise invalid(f"status must be one of {', '.join(CHECKOUT_STATUSES)}.", "status")
-        filters.append(Checkout.status == status)
-    order_id = request.args.get("order_id")
-    if order_id is not None:
-        filters.append(Checkout.order_id == order_id)
+    filters = query_filters({"status": (Checkout.status, CHECKOUT_STATUSES),
+                             "order_id": (Checkout.order_id, None)})
     caller = g.caller
     rows, has_more = paginate(Checkout, caller.merchant_id, caller.livemode, filters)
     paid_ids = [c.payment_id for c in rows if c.payment_id]

@@ -46,3 +46,17 @@ def paginate(model, merchant_id, livemode, filters=()):
 
 def list_response(items, has_more):
     return {"object": "list", "data": items, "has_more": has_more}
+
+
+def query_filters(spec):
+    """Filters from query parameters: ``spec`` maps a parameter name to ``(column,
+    allowed values or None)``; a value outside ``allowed`` is a clear 400."""
+    filters = []
+    for name, (column, allowed) in spec.items():
+        value = request.args.get(name)
+        if value is None:
+            continue
+        if allowed is not None and value not in allowed:
+            raise invalid(f"{name} must be one of {', '.join(allowed)}.", name)
+        filters.append(column == value)
+    return filters

@@ -1,5 +1,5 @@
 """Payment attempts: retrieve, list, confirm cash on delivery (api.md "Payments")."""
-from flask import g, request
+from flask import g
 
 from ..errors import ApiError
 from ..extensions import db
@@ -9,7 +9,7 @@ from ..payments.state import PAYMENT_STATUSES
 from ..serializers import serialize_payment
 from . import bp
 from .checkouts import check_query, not_found
-from .common import invalid, list_response, paginate
+from .common import list_response, paginate, query_filters
 from .idempotency import commit_response, idempotent
 
 
@@ -21,15 +21,8 @@ def retrieve_payment(payment_id):
 @bp.get("/payments")
 def list_payments():
     check_query({"status", "checkout", "limit", "starting_after"})
-    filters = []
-    status = request.args.get("status")
-    if status is not None:
-        if status not in PAYMENT_STATUSES:
-            raise invalid(f"status must be one of {', '.join(PAYMENT_STATUSES)}.", "status")
-        filters.append(Payment.status == status)
-    checkout_id = request.args.get("checkout")
-    if checkout_id is not None:
-        filters.append(Payment.checkout_id == checkout_id)
+    filters = query_filters({"status": (Payment.status, PAYMENT_STATUSES),
+                             "checkout": (Payment.checkout_id, None)})
     caller = g.caller
     rows, has_more = paginate(Payment, caller.merchant_id, caller.livemode, filters)
     return list_response([serialize_payment(p) for p in rows], has_more)

@@ -202,11 +202,7 @@ def expire_checkout(checkout_id, source="job"):
     checkout = lock_checkout(checkout_id)
     if checkout.status != "open" or checkout.expires_at > utcnow():
         return False
-    checkout.status = "expired"
-    checkout.completed_at = checkout.updated_at = utcnow()
-    log_event(checkout.id, None, "checkout_expired", source, "open", "expired")
-    db.session.flush()
-    record_checkout_event("checkout.expired", checkout)
+    _end_checkout(checkout, "expired", source)
     return True
 
 
@@ -218,12 +214,17 @@ def cancel_checkout(checkout_id, source="api"):
     if checkout.status != "open":
         raise PaymentStateError("checkout_not_cancelable",
                                 f"A {checkout.status} checkout cannot be canceled.")
-    checkout.status = "canceled"
-    checkout.completed_at = checkout.updated_at = utcnow()
-    log_event(checkout.id, None, "checkout_canceled", source, "open", "canceled")
-    db.session.flush()
-    record_checkout_event("checkout.canceled", checkout)
+    _end_checkout(checkout, "canceled", source)
     return checkout
+
+
+def _end_checkout(checkout, status, source):
+    """Move a locked open checkout to a final ``status`` with its timeline row and event."""
+    checkout.status = status
+    checkout.completed_at = checkout.updated_at = utcnow()
+    log_event(checkout.id, None, f"checkout_{status}", source, "open", status)
+    db.session.flush()
+    record_checkout_event(f"checkout.{status}", checkout)
 
 
 def confirm_cash(payment_id, source="api"):
