@@ -214,6 +214,7 @@ def main(argv=None):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)   # even when started with SIGINT ignored (nohup, &)
     try:
         launcher.run()
     except KeyboardInterrupt:
