@@ -27,6 +27,7 @@ from datetime import timedelta
 from flask import Response, g, request
 from sqlalchemy.exc import IntegrityError
 
+from .. import secretbox
 from ..checkouts import constraint_violated
 from ..errors import ApiError
 from ..extensions import db
@@ -101,12 +102,12 @@ def commit_response(body, status=200):
     with _key_conflicts(pending):
         if pending is not None and 200 <= status < 300:
             if pending.record is not None:
-                pending.record.status_code, pending.record.response_body = status, text
+                pending.record.status_code, pending.record.response_body = status, _seal(text)
             else:  # one plain INSERT: the hot path (checkout creation) counts statements
                 db.session.execute(_INSERT, {
                     "api_key_id": g.caller.api_key_id, "key": pending.key,
                     "request_hash": pending.digest, "status_code": status,
-                    "response_body": text, "created_at": utcnow()})
+                    "response_body": _seal(text), "created_at": utcnow()})
         db.session.commit()
     return Response(text, status, mimetype="application/json")
 
@@ -172,7 +173,7 @@ def _request_digest():
 def _add_record(pending, status, text):
     record = IdempotencyRecord(api_key_id=g.caller.api_key_id, key=pending.key,
                                request_hash=pending.digest, status_code=status,
-                               response_body=text, created_at=utcnow())
+                               response_body=_seal(text), created_at=utcnow())
     db.session.add(record)
     return record
 
@@ -210,7 +211,7 @@ def _answer(found, pending):
     if found.status_code == IN_PROGRESS:
         raise _in_use()
     g.idempotency = None
-    return Response(found.response_body, found.status_code, mimetype="application/json",
+    return Response(_unseal(found.response_body), found.status_code, mimetype="application/json",
                     headers={REPLAYED_HEADER: "true"})
 
 
@@ -218,3 +219,18 @@ def _in_use():
     return ApiError(409, "invalid_request_error", "idempotency_key_in_use",
                     f"A request with this {HEADER} is still in progress; retry shortly.",
                     HEADER, headers={"Retry-After": "1"})
+
+
+_SEALED = "sealed:"
+
+
+def _seal(text):
+    """A stored response that carries a secret shown once (a webhook endpoint's
+    ``whsec_``) is kept encrypted (secretbox), like every other secret at rest."""
+    if text and '"whsec_' in text:
+        return _SEALED + secretbox.encrypt(text)
+    return text
+
+
+def _unseal(body):
+    return secretbox.decrypt(body[len(_SEALED):]) if body.startswith(_SEALED) else body

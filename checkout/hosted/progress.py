@@ -5,12 +5,14 @@ import logging
 from flask import jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
+from redis.exceptions import RedisError
 
 from ..extensions import db
 from ..gateways.errors import GatewayError
 from ..merchants import link_secret
 from ..models import Payment
 from ..phones import mask_phone
+from ..queue import redis_connection
 from ..signing import signed_return_url
 from . import bp, choices
 from .forms import ActionForm
@@ -60,7 +62,7 @@ def provider_return(checkout_id):
     payment_id = request.args.get("payment", "")
     payment = db.session.get(Payment, payment_id) if payment_id.startswith("pay_") else None
     if payment is not None and payment.checkout_id == page.checkout.id \
-            and payment.status == "pending":
+            and payment.status == "pending" and _first_return_in_a_while(payment.id):
         _refresh(payment.id)
     return redirect(url_for(".wait", checkout_id=checkout_id), 303)
 
@@ -116,6 +118,19 @@ def render_progress(page):
         form=ActionForm(formdata=None),
         back_url=url_for(".back", checkout_id=c.id) if c.return_url else None,
         leave_url=leave_url(page) if page.state not in FINAL else None)
+
+
+RETURN_REFRESH_SECONDS = 5
+
+
+def _first_return_in_a_while(payment_id):
+    """At most one provider call per attempt every few seconds from this page: reloading
+    it must not turn into a stream of status calls (polling carries on regardless)."""
+    try:
+        return bool(redis_connection().set(f"return-refresh:{payment_id}", 1, nx=True,
+                                           ex=RETURN_REFRESH_SECONDS))
+    except RedisError:
+        return True
 
 
 def _refresh(payment_id):

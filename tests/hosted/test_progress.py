@@ -128,6 +128,19 @@ def test_return_from_provider_asks_the_provider(client, make_checkout, make_atte
     assert "Payment received" in client.get(f"/c/{cid}/wait").get_data(as_text=True)
 
 
+def test_reloading_the_return_page_asks_the_provider_once(client, make_checkout, make_attempt,
+                                                          monkeypatch):
+    from checkout.payments import refresh
+    asked = []
+    monkeypatch.setattr(refresh, "refresh_payment", lambda pid, source: asked.append(pid))
+    cid = make_checkout()
+    pid = make_attempt(cid, "wave_ci", next_action={"type": "redirect",
+                                                    "url": "https://pay.example/w"})
+    for _ in range(5):
+        assert client.get(f"/c/{cid}/return?payment={pid}").status_code == 303
+    assert asked == [pid]
+
+
 def expected_sig(secret, params):
     message = "&".join(f"{k}={quote(str(v), safe='')}" for k, v in sorted(params.items()))
     return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()

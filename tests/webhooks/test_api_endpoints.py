@@ -5,7 +5,7 @@ from sqlalchemy import func
 
 from checkout.events import EVENT_TYPES
 from checkout.extensions import db
-from checkout.models import WebhookEndpoint
+from checkout.models import IdempotencyRecord, WebhookEndpoint
 from checkout.webhooks_out import jobs
 from checkout.webhooks_out.endpoints import MAX_ENDPOINTS
 
@@ -72,6 +72,16 @@ def test_create_is_idempotent(client, merchant):
     assert first.status_code == again.status_code == 201
     assert first.get_json() == again.get_json()
     assert count() == 1
+
+
+def test_the_secret_in_a_stored_replay_is_encrypted(client, merchant):
+    first = post(client, merchant, "/webhook_endpoints", {"url": URL}, **{"Idempotency-Key": "k2"})
+    secret = first.get_json()["secret"]
+    [body] = db.session.execute(db.select(IdempotencyRecord.response_body)).scalars().all()
+    assert secret not in body and "whsec_" not in body
+    again = post(client, merchant, "/webhook_endpoints", {"url": URL}, **{"Idempotency-Key": "k2"})
+    assert again.get_json()["secret"] == secret
+    assert again.headers["Idempotent-Replayed"] == "true"
 
 
 def test_an_endpoint_limit_per_mode(client, merchant):
