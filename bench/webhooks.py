@@ -17,9 +17,7 @@ Redis (db 13 is flushed).
 import os
 import sys
 
-# bench/http.py would shadow the standard library's http package: drop this directory.
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != HERE]
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 

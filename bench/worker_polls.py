@@ -17,9 +17,7 @@ Needs PostgreSQL (database ``checkout_bench_polls`` is dropped and re-created) a
 import os
 import sys
 
-# A bench module named like a standard library one would shadow it: drop this directory.
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != HERE]
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, ROOT)
 

@@ -11,19 +11,13 @@ from ..payments.state import CHECKOUT_STATUSES
 from ..serializers import serialize_checkout
 from . import bp
 from . import ratelimit  # noqa: F401  (authenticates and rate-limits every API request)
-from .common import invalid, json_body, list_response, paginate, query_filters
+from .common import get_owned, invalid, json_body, list_response, paginate, query_filters
 from .idempotency import answer_if_known, commit_response, idempotent
 
 # A race lost for an order is retried: the winner is then found and returned (or replaced,
 # if it has another amount). Requests changing one order's amount concurrently may keep
 # losing: they get a 409 after this many tries rather than waiting.
 ATTEMPTS = 5
-
-
-def not_found(kind, object_id, param="id"):
-    """404 for an id that is not the caller's (another merchant's or mode's looks the same)."""
-    return ApiError(404, "invalid_request_error", "resource_missing",
-                    f"No such {kind}: '{str(object_id)[:64]}'.", param)
 
 
 def check_query(allowed):
@@ -101,11 +95,4 @@ def cancel_checkout(checkout_id):
 
 
 def _get(checkout_id):
-    caller = g.caller
-    checkout = db.session.execute(
-        db.select(Checkout).where(Checkout.id == checkout_id,
-                                  Checkout.merchant_id == caller.merchant_id,
-                                  Checkout.livemode == caller.livemode)).scalar_one_or_none()
-    if checkout is None:
-        raise not_found("checkout", checkout_id)
-    return checkout
+    return get_owned(Checkout, checkout_id, "checkout")

@@ -1,5 +1,5 @@
 """Request parsing and list paging shared by every API resource."""
-from flask import request
+from flask import g, request
 
 from ..errors import ApiError
 from ..extensions import db
@@ -18,6 +18,26 @@ def json_body():
     if not isinstance(data, dict):
         raise invalid("The body is not a JSON object.", code="body_invalid")
     return data
+
+
+def not_found(kind, object_id, param="id"):
+    """404 for an id that is not the caller's (another merchant's or mode's looks the same)."""
+    return ApiError(404, "invalid_request_error", "resource_missing",
+                    f"No such {kind}: '{str(object_id)[:64]}'.", param)
+
+
+def get_owned(model, object_id, kind, param="id", lock=False):
+    """The caller's ``model`` row ``object_id`` (its merchant and mode only; optionally
+    under a row lock), or a 404 that says nothing of anyone else's rows."""
+    caller = g.caller
+    q = db.select(model).where(model.id == object_id, model.merchant_id == caller.merchant_id,
+                               model.livemode == caller.livemode)
+    if lock:
+        q = q.with_for_update().execution_options(populate_existing=True)
+    row = db.session.execute(q).scalar_one_or_none()
+    if row is None:
+        raise not_found(kind, object_id, param)
+    return row
 
 
 def paginate(model, merchant_id, livemode, filters=()):

@@ -13,8 +13,8 @@ from ..webhooks_out import endpoints as svc
 from ..webhooks_out.serialize import serialize_delivery, serialize_event
 from . import bp
 from . import ratelimit  # noqa: F401  (authenticates and rate-limits every API request)
-from .checkouts import check_query, not_found
-from .common import invalid, json_body, list_response, paginate
+from .checkouts import check_query
+from .common import get_owned, invalid, json_body, list_response, not_found, paginate
 from .idempotency import commit_response, idempotent
 
 MAX_DELIVERIES = 100
@@ -34,13 +34,7 @@ def _type_filter(value):
 
 
 def _get(event_id):
-    caller = g.caller
-    event = db.session.execute(
-        db.select(Event).where(Event.id == event_id, Event.merchant_id == caller.merchant_id,
-                               Event.livemode == caller.livemode)).scalar_one_or_none()
-    if event is None:
-        raise not_found("event", event_id)
-    return event
+    return get_owned(Event, event_id, "event")
 
 
 @bp.get("/events")

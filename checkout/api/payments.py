@@ -8,8 +8,8 @@ from ..payments import service
 from ..payments.state import PAYMENT_STATUSES
 from ..serializers import serialize_payment
 from . import bp
-from .checkouts import check_query, not_found
-from .common import list_response, paginate, query_filters
+from .checkouts import check_query
+from .common import get_owned, list_response, paginate, query_filters
 from .idempotency import commit_response, idempotent
 
 
@@ -47,13 +47,4 @@ def confirm_payment(payment_id):
 
 def get_payment(payment_id, lock=False, param="id"):
     """The caller's payment ``payment_id`` (optionally under a row lock), or a 404."""
-    caller = g.caller
-    q = db.select(Payment).where(Payment.id == payment_id,
-                                 Payment.merchant_id == caller.merchant_id,
-                                 Payment.livemode == caller.livemode)
-    if lock:
-        q = q.with_for_update().execution_options(populate_existing=True)
-    payment = db.session.execute(q).scalar_one_or_none()
-    if payment is None:
-        raise not_found("payment", payment_id, param)
-    return payment
+    return get_owned(Payment, payment_id, "payment", param, lock)

@@ -24,8 +24,8 @@ from ..payments import service
 from ..serializers import serialize_refund
 from ..timeutil import utcnow
 from . import bp, idempotency
-from .checkouts import check_query, not_found
-from .common import invalid, json_body, list_response, paginate
+from .checkouts import check_query
+from .common import get_owned, invalid, json_body, list_response, paginate
 from .idempotency import commit_response, idempotent
 from .payments import get_payment
 
@@ -112,13 +112,7 @@ def _call_gateway(gateway, payment, refund):
 
 @bp.get("/refunds/<refund_id>")
 def retrieve_refund(refund_id):
-    caller = g.caller
-    refund = db.session.execute(
-        db.select(Refund).where(Refund.id == refund_id, Refund.merchant_id == caller.merchant_id,
-                                Refund.livemode == caller.livemode)).scalar_one_or_none()
-    if refund is None:
-        raise not_found("refund", refund_id)
-    return serialize_refund(refund)
+    return serialize_refund(get_owned(Refund, refund_id, "refund"))
 
 
 @bp.get("/refunds")

@@ -14,8 +14,8 @@ from ..webhooks_out import endpoints as svc
 from ..webhooks_out.serialize import serialize_endpoint
 from . import bp
 from . import ratelimit  # noqa: F401  (authenticates and rate-limits every API request)
-from .checkouts import check_query, not_found
-from .common import invalid, json_body, list_response, paginate
+from .checkouts import check_query
+from .common import invalid, json_body, list_response, not_found, paginate
 from .idempotency import commit_response, idempotent
 
 

@@ -134,16 +134,11 @@ def _first_return_in_a_while(payment_id):
 
 
 def _refresh(payment_id):
-    """Ask the provider now (payments.refresh, when installed); a failure only logs:
-    polling and the provider's notification settle the attempt anyway."""
+    """Ask the provider now; a failure only logs: polling and the provider's
+    notification settle the attempt anyway."""
+    from ..payments import refresh   # looked up at call time (tests replace it)
     try:
-        from ..payments.refresh import refresh_payment
-    except ModuleNotFoundError as exc:
-        if exc.name != "checkout.payments.refresh":
-            raise
-        return
-    try:
-        refresh_payment(payment_id, "return")
+        refresh.refresh_payment(payment_id, "return")
         db.session.commit()
     except (GatewayError, LookupError) as exc:
         db.session.rollback()
