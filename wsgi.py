@@ -1,4 +1,4 @@
 """The WSGI entry point (gunicorn wsgi:app). The only module that builds an app at import."""
-from checkout import create_app
+from checkout.app import create_app
 
 app = create_app()

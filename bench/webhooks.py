@@ -100,7 +100,7 @@ def setup():
     os.environ.update(ENV)
     import redis
     redis.Redis.from_url(REDIS_URL).flushdb()
-    from checkout import create_app
+    from checkout.app import create_app
     from checkout.extensions import db
     app = create_app()
     ctx = app.app_context()
@@ -108,7 +108,7 @@ def setup():
     from flask_migrate import upgrade
     upgrade()
     db.metadata.create_all(db.engine, checkfirst=True)   # tables newer than the migration
-    from checkout.merchants import create_merchant
+    from checkout.merchants.accounts import create_merchant
     from checkout.webhooks_out.endpoints import create_endpoint
     merchant, _, _ = create_merchant("Bench Shop", "bench@shop.example", "bench-password-1",
                                      ["shop.example"], "BJ")
@@ -122,10 +122,10 @@ def paid_checkout(merchant_id, account_id):
     Returns (event id, commit time)."""
     from checkout.extensions import db
     from checkout.gateways.base import GatewayResult
-    from checkout.ids import new_id
+    from checkout.core.ids import new_id
     from checkout.models import Checkout, Payment
     from checkout.payments import service
-    from checkout.timeutil import utcnow
+    from checkout.core.timeutil import utcnow
     now = utcnow()
     checkout = Checkout(id=new_id("cs"), merchant_id=merchant_id, livemode=False,
                         order_id=new_id("ord", 12), amount=5000, currency="XOF", status="open",
@@ -174,10 +174,10 @@ def main():
     args = parser.parse_args()
 
     app, merchant_id, secret = setup()
-    from checkout.events import on_event
+    from checkout.events import add_listener
     from checkout.extensions import db
     from checkout.models import GatewayAccount
-    on_event(lambda event: setattr(_last_event, "id", event.id))
+    add_listener(app, lambda event: setattr(_last_event, "id", event.id))
     account_id = db.session.execute(db.select(GatewayAccount.id).where(
         GatewayAccount.merchant_id == merchant_id, GatewayAccount.gateway == "cod")).scalar_one()
 

@@ -47,9 +47,9 @@ def _config(sim_url):
 
 def child(sim_url):
     """One worker process: the real worker, with a 1-second poll interval."""
-    from checkout import create_app
-    from checkout.gateways.feexpay import FeexPay
-    from checkout.worker import run_worker
+    from checkout.app import create_app
+    from checkout.gateways.feexpay.adapter import FeexPay
+    from checkout.worker.process import run_worker
     FeexPay.poll_schedule = (1,)
     profile = os.environ.get("BENCH_PROFILE")   # a path: write cProfile stats there
     if not profile:
@@ -64,12 +64,12 @@ def setup(app, payments):
     from flask_migrate import upgrade
 
     from checkout.extensions import db
-    from checkout.ids import new_id
-    from checkout.merchants import create_merchant
+    from checkout.core.ids import new_id
+    from checkout.merchants.accounts import create_merchant
     from checkout.models import Checkout
     from checkout.payments.flow import start_payment
-    from checkout.testmode import register_simulator_shops
-    from checkout.timeutil import utcnow
+    from checkout.merchants.testmode import register_test_accounts
+    from checkout.core.timeutil import utcnow
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{DB_NAME}"')
@@ -78,7 +78,7 @@ def setup(app, payments):
         db.create_all()   # tables newer than the migration, if any
         merchant, _key, _secret = create_merchant("Bench", "bench@example.com", "pw", (), "BJ")
         db.session.commit()
-        register_simulator_shops(merchant.id)
+        register_test_accounts(merchant.id)
         from datetime import timedelta
         for i in range(payments):
             cid = new_id("cs")
@@ -103,13 +103,13 @@ def main():
 
     import redis
 
-    from checkout import create_app
+    from checkout.app import create_app
     from checkout.extensions import db
-    from checkout.jobs import poll_job_id, poll_payment
+    from checkout.jobs.payments import poll_job_id, poll_payment
     from checkout.models import Payment
-    from checkout.worker import worker_connection
-    from checkout.worker_queue import ensure_job, get_queue
-    from checkout.worker_runtime import SchedulerThread
+    from checkout.worker.process import worker_connection
+    from checkout.jobs.queue import ensure_job, get_queue
+    from checkout.worker.periodic import SchedulerThread
 
     port = _free_port()
     sim_url = f"http://127.0.0.1:{port}"

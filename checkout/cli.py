@@ -3,14 +3,22 @@
     merchants create NAME --email E --password P --return-host HOST [--return-host ...]
     worker [--processes N]
     simulators [--host H] [--port 5001]
-    demo
+    demo                 (development only: checkout.devtools)
 """
 import json
 import logging
+import threading
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.exc import IntegrityError
+
+from .extensions import db
+from .merchants.accounts import create_merchant
+from .merchants.testmode import register_test_accounts
+from .simulators import close, make_simulator_server
+from .worker.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +34,6 @@ merchants_cli = AppGroup("merchants", help="Manage merchants.")
 @click.option("--country", default=None, help="ISO country code, e.g. BJ.")
 def create_merchant_command(name, email, password, return_hosts, country):
     """Create a merchant with a test key, a link secret and test-mode gateway accounts."""
-    from sqlalchemy.exc import IntegrityError
-
-    from .extensions import db
-    from .merchants import create_merchant
-    from .testmode import register_simulator_shops
     try:
         merchant, key, secret = create_merchant(name, email, password, return_hosts,
                                                 country.upper() if country else None)
@@ -38,7 +41,7 @@ def create_merchant_command(name, email, password, return_hosts, country):
     except IntegrityError:
         db.session.rollback()
         raise click.ClickException(f"a merchant user with email {email} already exists")
-    shops = register_simulator_shops(merchant.id)
+    shops = register_test_accounts(merchant.id)
     click.echo(json.dumps({
         "public_id": merchant.public_id,
         "test_secret_key": key,
@@ -65,7 +68,6 @@ def create_merchant_command(name, email, password, return_hosts, country):
               help="How often checkout expiry and the sweeper are enqueued.")
 def worker_command(processes, periodic_seconds):
     """Run the background workers, the job scheduler and the periodic jobs."""
-    from .worker_supervisor import Supervisor
     click.echo(f"starting {processes} worker process(es); Ctrl-C stops them")
     Supervisor(current_app._get_current_object(), processes=processes,
                periodic_seconds=periodic_seconds).run()
@@ -76,10 +78,6 @@ def worker_command(processes, periodic_seconds):
 @click.option("--port", default=5001, show_default=True, type=int)
 def simulators_command(host, port):
     """Serve the provider simulators (test mode), then register the test shops."""
-    import threading
-
-    from .simulators import close, make_simulator_server
-    from .testmode import register_simulator_shops
     server = make_simulator_server(host, port)
     thread = threading.Thread(target=server.serve_forever, name="simulators", daemon=True)
     thread.start()
@@ -88,7 +86,7 @@ def simulators_command(host, port):
         click.echo(f"note: SIMULATOR_URL is {current_app.config['SIMULATOR_URL']}, "
                    f"not {url}: test-mode payments will not reach these simulators", err=True)
     try:
-        shops = register_simulator_shops()
+        shops = register_test_accounts()
         click.echo(f"simulators on {url} ({len(shops)} test shop(s) registered); Ctrl-C stops")
     except Exception:  # noqa: BLE001 - no database yet: serve anyway
         log.exception("could not register the test shops")
@@ -104,19 +102,7 @@ def simulators_command(host, port):
         close(server.app)
 
 
-@click.command("demo")
-def demo_command():
-    """Create (once) a demo merchant and print a checkout link ready to open."""
-    from .demo import DemoError, seed_demo
-    try:
-        info = seed_demo()
-    except DemoError as exc:
-        raise click.ClickException(str(exc))
-    click.echo(json.dumps(info, indent=2))
-
-
 def register_commands(app):
     app.cli.add_command(merchants_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(simulators_command)
-    app.cli.add_command(demo_command)

@@ -1,10 +1,9 @@
-"""Database set-up: SQLite pragmas and transactions, after-commit job hand-off."""
+"""Database set-up: the URL, SQLite pragmas and transactions, every model registered."""
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 
+from . import models  # noqa: F401  (every table known to the metadata)
 from .extensions import db
-from .queue import discard_after_commit_jobs, flush_after_commit_jobs
 
 
 def init_database(app):
@@ -17,7 +16,6 @@ def init_database(app):
     if uri.startswith("sqlite"):
         opts = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
         opts.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
-    from . import models  # noqa: F401  (every table known to the metadata)
     db.init_app(app)
 
 
@@ -40,13 +38,3 @@ def _sqlite_pragmas(dbapi_conn, _record):
 def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(_session):
-    flush_after_commit_jobs()
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _after_rollback(_session, _previous_transaction):
-    discard_after_commit_jobs()

@@ -5,6 +5,8 @@ import logging
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from .extensions import db
+
 log = logging.getLogger(__name__)
 
 
@@ -31,8 +33,6 @@ def wants_json():
 
 
 def register_error_handlers(app):
-    from .extensions import db
-
     @app.errorhandler(ApiError)
     def _api_error(exc):
         return exc.response()

@@ -3,7 +3,7 @@ from flask import Blueprint, jsonify
 from sqlalchemy import text
 
 from .extensions import db
-from .queue import redis_connection
+from checkout.jobs.queue import redis_connection
 
 bp = Blueprint("health", __name__)
 

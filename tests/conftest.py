@@ -10,7 +10,7 @@ import redis as redis_lib
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
-from checkout import create_app
+from checkout.app import create_app
 from checkout.extensions import db
 
 pytest_plugins = ["tests.fixtures_runtime"]
@@ -111,7 +111,7 @@ class Merchant:
 @pytest.fixture
 def make_merchant(app):
     """Factory: make_merchant(name="Shop", return_hosts=("shop.example",))."""
-    from checkout.merchants import create_merchant
+    from checkout.merchants.accounts import create_merchant
 
     def factory(name="Demo Shop", email=None, return_hosts=("shop.example",), country="BJ"):
         row, key, secret = create_merchant(name, email or f"{uuid.uuid4().hex[:8]}@shop.example",

@@ -56,8 +56,8 @@ class LiveServer:
 
     def register(self, merchant=None):
         """Register test shops with the simulator (one merchant's, or everyone's)."""
-        from checkout.testmode import register_simulator_shops
-        return register_simulator_shops(getattr(merchant, "id", merchant))
+        from checkout.merchants.testmode import register_test_accounts
+        return register_test_accounts(getattr(merchant, "id", merchant))
 
 
 class _ShopAutoRegistration:
@@ -79,11 +79,10 @@ class _ShopAutoRegistration:
             session.info.setdefault("_sim_accounts", []).extend(new)
 
     def _after_commit(self, session):
-        from checkout.testmode import put_shops, shop_registration
+        from checkout.merchants.testmode import register_accounts
         accounts = session.info.pop("_sim_accounts", [])
-        shops = [s for s in map(shop_registration, accounts) if s]
-        if shops:
-            put_shops(shops)
+        if accounts:
+            register_accounts(accounts)
 
     def remove(self):
         self.event.remove(self.session_cls, "after_flush", self._after_flush)
@@ -126,7 +125,7 @@ class WorkerHarness:
     """The real worker, RQ's scheduler and the periodic jobs, in threads of the test."""
 
     def __init__(self, app, periodic_seconds=1):
-        from checkout.worker import worker_connection
+        from checkout.worker.process import worker_connection
         self.app = app
         self.queues = app.config.get("RQ_QUEUES", ["default"])
         self.connection = worker_connection(app.config["REDIS_URL"])
@@ -134,9 +133,9 @@ class WorkerHarness:
         self.worker = self.thread = self.scheduler = self.periodic = None
 
     def start(self):
-        from checkout.worker import ThreadWorker
-        from checkout.worker_queue import get_queue
-        from checkout.worker_runtime import PeriodicThread, SchedulerThread
+        from checkout.worker.process import ThreadWorker
+        from checkout.jobs.queue import get_queue
+        from checkout.worker.periodic import PeriodicThread, SchedulerThread
         self.worker = ThreadWorker(self.queues, app=self.app, connection=self.connection,
                                    idle_poll=0.25)
         self.thread = threading.Thread(target=self.worker.work, name="test-worker",
@@ -152,7 +151,7 @@ class WorkerHarness:
         return wait_for(predicate, timeout, what=what)
 
     def idle(self):
-        from checkout.worker_queue import get_queue
+        from checkout.jobs.queue import get_queue
         queue = get_queue(self.queues[0], self.connection)
         return queue.count == 0 and queue.started_job_registry.count == 0
 
@@ -178,7 +177,7 @@ def worker(app):
 @pytest.fixture
 def run_jobs_until(app):
     """Drive the worker from the test: run what is queued or due until the predicate."""
-    from checkout.worker import ThreadWorker, worker_connection
+    from checkout.worker.process import ThreadWorker, worker_connection
     conn = worker_connection(app.config["REDIS_URL"])
     queues = app.config.get("RQ_QUEUES", ["default"])
 

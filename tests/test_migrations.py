@@ -4,7 +4,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
-from checkout import create_app
+from checkout.app import create_app
 from checkout.extensions import db
 
 

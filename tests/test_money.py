@@ -1,6 +1,6 @@
 import pytest
 
-from checkout.money import MoneyError, format_money, to_major_str, validate_amount
+from checkout.core.money import MoneyError, format_money, to_major_str, validate_amount
 
 
 @pytest.mark.parametrize("amount,currency,major", [

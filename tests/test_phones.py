@@ -1,6 +1,6 @@
 import pytest
 
-from checkout.phones import PhoneError, guess_operator, mask_phone, normalize
+from checkout.core.phones import PhoneError, guess_operator, mask_phone, normalize
 
 
 @pytest.mark.parametrize("raw,country,e164", [

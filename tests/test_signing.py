@@ -5,7 +5,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 
-from checkout.signing import SignatureError, sign, signed_return_url, verify
+from checkout.links.signing import SignatureError, sign, signed_return_url, verify
 
 SECRET = "lsec_test"
 

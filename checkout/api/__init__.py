@@ -1,9 +1,8 @@
-"""The merchant API (api.md), under /api/v1. JSON only; CSRF does not apply (Bearer auth)."""
-from flask import Blueprint
+"""The merchant API (api.md), under /api/v1: every resource module adds its views to
+the one blueprint (``blueprint.bp``); ``ratelimit`` authenticates and rate-limits every
+request before any view runs."""
+from . import (checkouts, events, openapi, payments, ratelimit, refunds,  # noqa: F401
+               webhook_endpoints)
+from .blueprint import bp
 
-from ..extensions import csrf
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
-
-from . import routes  # noqa: E402,F401  (registers the views on bp)
+__all__ = ["bp"]

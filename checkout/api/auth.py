@@ -5,10 +5,10 @@ from dataclasses import dataclass
 
 from flask import g, request
 
-from ..apikeys import generate_key, hash_key  # noqa: F401  (re-exported)
-from ..errors import ApiError
-from ..extensions import db
-from ..models import ApiKey, Merchant
+from checkout.merchants.keys import generate_key, hash_key  # noqa: F401  (re-exported)
+from checkout.errors import ApiError
+from checkout.extensions import db
+from checkout.models import ApiKey, Merchant
 
 # Keys seen recently, by hash: saves a query per request. A revoked key keeps
 # working in a process for at most this long (README "Security").

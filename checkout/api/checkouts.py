@@ -2,15 +2,14 @@
 from flask import g, request
 from sqlalchemy.exc import IntegrityError
 
-from .. import checkouts
-from ..errors import ApiError
-from ..extensions import db
-from ..models import Checkout, Payment
-from ..payments import service
-from ..payments.state import CHECKOUT_STATUSES
-from ..serializers import serialize_checkout
-from . import bp
-from . import ratelimit  # noqa: F401  (authenticates and rate-limits every API request)
+from checkout import checkouts
+from checkout.errors import ApiError
+from checkout.extensions import db
+from checkout.models import Checkout, Payment
+from checkout.payments import service
+from checkout.payments.state import CHECKOUT_STATUSES
+from checkout.events.objects import serialize_checkout
+from .blueprint import bp
 from .common import get_owned, invalid, json_body, list_response, paginate, query_filters
 from .idempotency import answer_if_known, commit_response, idempotent
 

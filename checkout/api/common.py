@@ -1,8 +1,8 @@
 """Request parsing and list paging shared by every API resource."""
 from flask import g, request
 
-from ..errors import ApiError
-from ..extensions import db
+from checkout.errors import ApiError
+from checkout.extensions import db
 
 
 def invalid(message, param=None, code="parameter_invalid", status=400):

@@ -6,13 +6,12 @@ the object's ``status`` and ``updated_at``; receivers compare them before acting
 """
 from flask import g, request
 
-from ..events import EVENT_TYPES
-from ..extensions import db
-from ..models import Event, WebhookAttempt, WebhookDelivery
-from ..webhooks_out import endpoints as svc
-from ..webhooks_out.serialize import serialize_delivery, serialize_event
-from . import bp
-from . import ratelimit  # noqa: F401  (authenticates and rate-limits every API request)
+from checkout.events import EVENT_TYPES
+from checkout.extensions import db
+from checkout.models import Event, WebhookAttempt, WebhookDelivery
+from checkout.webhooks_out import endpoints as svc
+from checkout.webhooks_out.serialize import serialize_delivery, serialize_event
+from .blueprint import bp
 from .checkouts import check_query
 from .common import get_owned, invalid, json_body, list_response, not_found, paginate
 from .idempotency import commit_response, idempotent

@@ -27,12 +27,12 @@ from datetime import timedelta
 from flask import Response, g, request
 from sqlalchemy.exc import IntegrityError
 
-from .. import secretbox
-from ..checkouts import constraint_violated
-from ..errors import ApiError
-from ..extensions import db
-from ..models import IdempotencyRecord
-from ..timeutil import utcnow
+from checkout.core import secretbox
+from checkout.checkouts import constraint_violated
+from checkout.errors import ApiError
+from checkout.extensions import db
+from checkout.models import IdempotencyRecord
+from checkout.core.timeutil import utcnow
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"

@@ -9,11 +9,12 @@ in its module; nothing here needs editing.
 import copy
 import functools
 import importlib
+import os
 import pkgutil
 
 from flask import current_app, jsonify
 
-from . import bp
+from .blueprint import bp
 from . import openapi_spec
 
 
@@ -44,11 +45,12 @@ def merge(document, fragment, source):
 
 def fragments():
     """``(module name, OPENAPI)`` of every module that declares a fragment, sorted by name."""
-    from .. import api
     found = []
-    for package in (api, openapi_spec):
-        for info in pkgutil.iter_modules(package.__path__):
-            name = f"{package.__name__}.{info.name}"
+    packages = ((__package__, [os.path.dirname(__file__)]),
+                (openapi_spec.__name__, openapi_spec.__path__))
+    for package, path in packages:
+        for info in pkgutil.iter_modules(path):
+            name = f"{package}.{info.name}"
             if info.ispkg or name == __name__:
                 continue
             fragment = getattr(importlib.import_module(name), "OPENAPI", None)

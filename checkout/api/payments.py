@@ -1,13 +1,14 @@
 """Payment attempts: retrieve, list, confirm cash on delivery (api.md "Payments")."""
 from flask import g
 
-from ..errors import ApiError
-from ..extensions import db
-from ..models import Payment
-from ..payments import service
-from ..payments.state import PAYMENT_STATUSES
-from ..serializers import serialize_payment
-from . import bp
+from checkout.errors import ApiError
+from checkout.extensions import db
+from checkout.gateways import get_gateway
+from checkout.models import Payment
+from checkout.payments import service
+from checkout.payments.state import PAYMENT_STATUSES
+from checkout.events.objects import serialize_payment
+from .blueprint import bp
 from .checkouts import check_query
 from .common import get_owned, list_response, paginate, query_filters
 from .idempotency import commit_response, idempotent
@@ -33,7 +34,7 @@ def list_payments():
 def confirm_payment(payment_id):
     """The merchant received the cash of a cash-on-delivery attempt: it succeeds."""
     payment = get_payment(payment_id)
-    if payment.gateway != "cod":
+    if not get_gateway(payment.gateway).confirmed_by_merchant:
         raise ApiError(400, "invalid_request_error", "not_cash_payment",
                        "Only cash-on-delivery payments are confirmed by the merchant; this one "
                        f"goes through {payment.gateway}, which reports its own outcome.", "id")

@@ -14,9 +14,9 @@ import time
 import redis
 from flask import current_app, g, request
 
-from ..errors import ApiError
-from ..queue import redis_connection
-from . import bp
+from checkout.errors import ApiError
+from checkout.jobs.queue import redis_connection
+from .blueprint import bp
 from .auth import authenticate
 
 log = logging.getLogger(__name__)

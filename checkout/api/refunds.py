@@ -1,35 +1,25 @@
 """Refunds: create (through the payment's gateway), retrieve, list (api.md "Refunds").
 
-Creating a refund is two commits around the provider call, like starting a payment: the
-pending refund and the reserved Idempotency-Key are committed first (a crash mid-call leaves
-a pending refund we know about, and no second request with that key can call again), then
-the provider's answer. Concurrent refunds of one payment are serialised by its row lock, so
-their sum never exceeds the payment.
+The rules are ``payments.refunds``; here the request is parsed, and the pending refund
+is committed together with the reserved Idempotency-Key before the provider is called
+(a crash mid-call leaves a pending refund we know about, and no second request with
+that key can call again).
 """
-import logging
-
 from flask import g, request
-from sqlalchemy import func
 
-from ..errors import ApiError
-from ..events import record_refund_event
-from ..extensions import db
-from ..gateways import get_gateway
-from ..gateways.base import Gateway
-from ..gateways.errors import GatewayError, GatewayNotSupported, GatewayUnavailable
-from ..ids import new_id
-from ..merchants import account_context
-from ..models import GatewayAccount, Refund
-from ..payments import service
-from ..serializers import serialize_refund
-from ..timeutil import utcnow
-from . import bp, idempotency
+from checkout.errors import ApiError
+from checkout.events.objects import serialize_refund
+from checkout.extensions import db
+from checkout.models import Refund
+from checkout.payments.refunds import RefundRefused, prepare_refund, send_refund
+
+from . import idempotency
+from .blueprint import bp
 from .checkouts import check_query
 from .common import get_owned, invalid, json_body, list_response, paginate
 from .idempotency import commit_response, idempotent
 from .payments import get_payment
 
-log = logging.getLogger(__name__)
 FIELDS = ("payment", "amount", "reason")
 
 
@@ -52,61 +42,18 @@ def create_refund():
     if reason is not None and (not isinstance(reason, str) or len(reason) > 500):
         raise invalid("reason must be a string of at most 500 characters.", "reason")
     payment = get_payment(payment_id, lock=True, param="payment")
-    if payment.status != "succeeded":
-        raise _refused("payment_not_refundable", f"Only a succeeded payment can be refunded; "
-                       f"this one is {payment.status}.", "payment")
-    gateway = get_gateway(payment.gateway)
-    if type(gateway).refund is Gateway.refund:
-        raise _not_supported(gateway.name)
-    # SUM(bigint) is numeric in PostgreSQL (a Decimal here): back to an int of minor units.
-    pending = int(db.session.execute(
-        db.select(func.coalesce(func.sum(Refund.amount), 0))
-        .where(Refund.payment_id == payment.id, Refund.status == "pending")).scalar_one())
-    left = payment.amount - payment.refunded_amount - pending
-    amount = left if amount is None else amount
-    if left <= 0 or amount > left:
-        raise _refused("refund_amount_too_large", f"At most {max(left, 0)} {payment.currency} "
-                       f"of this payment is left to refund.", "amount")
-    refund = Refund(id=new_id("re"), payment_id=payment.id, merchant_id=payment.merchant_id,
-                    livemode=payment.livemode, amount=amount, currency=payment.currency,
-                    status="pending", reason=reason, created_at=utcnow())
-    db.session.add(refund)
+    try:
+        refund = prepare_refund(payment, amount, reason)
+    except RefundRefused as exc:
+        raise _refused(exc) from None
     idempotency.reserve()
     idempotency.commit_reservation()
-    return _call_gateway(gateway, payment, refund)
-
-
-def _call_gateway(gateway, payment, refund):
-    account = db.session.get(GatewayAccount, payment.gateway_account_id)
     try:
-        result = gateway.refund(account_context(account), payment.provider_reference,
-                                refund.amount, refund.currency, refund.reason, refund.id)
-        status, reference, message = result.status, result.provider_reference, \
-            result.failure_message
-    except GatewayNotSupported:
-        db.session.delete(refund)
+        send_refund(refund)
+    except RefundRefused as exc:
         idempotency.release()
         db.session.commit()
-        raise _not_supported(gateway.name)
-    except GatewayUnavailable as exc:
-        if exc.outcome_unknown:  # the provider may have acted: left pending for reconciliation
-            log.warning("refund outcome unknown", extra={"refund": refund.id})
-            status, reference, message = "pending", None, None
-        else:
-            status, reference, message = "failed", None, exc.message or "provider unavailable"
-    except GatewayError as exc:
-        status, reference, message = "failed", None, exc.message or exc.code
-    payment = service.lock_payment(payment.id)
-    refund.provider_reference = reference or refund.provider_reference
-    refund.status = status
-    if status == "succeeded":
-        payment.refunded_amount += refund.amount
-        refund.completed_at = utcnow()
-        record_refund_event("refund.succeeded", refund)
-    elif status == "failed":
-        refund.failure_message = message
-        refund.completed_at = utcnow()
-        record_refund_event("refund.failed", refund)
+        raise _refused(exc) from None
     return commit_response(serialize_refund(refund), 201)
 
 
@@ -126,11 +73,5 @@ def list_refunds():
     return list_response([serialize_refund(r) for r in rows], has_more)
 
 
-def _refused(code, message, param):
-    return ApiError(400, "invalid_request_error", code, message, param)
-
-
-def _not_supported(name):
-    return _refused("refund_not_supported", f"Payments through {name} cannot be refunded "
-                    "through its API: refund the customer directly (for example by mobile-money "
-                    "transfer or in cash).", "payment")
+def _refused(exc):
+    return ApiError(400, "invalid_request_error", exc.code, exc.message, exc.param)

@@ -8,12 +8,11 @@ receive test events on their own machine (see ``webhooks_out.ssrf``).
 """
 from flask import g
 
-from ..extensions import db
-from ..models import WebhookEndpoint
-from ..webhooks_out import endpoints as svc
-from ..webhooks_out.serialize import serialize_endpoint
-from . import bp
-from . import ratelimit  # noqa: F401  (authenticates and rate-limits every API request)
+from checkout.extensions import db
+from checkout.models import WebhookEndpoint
+from checkout.webhooks_out import endpoints as svc
+from checkout.webhooks_out.serialize import serialize_endpoint
+from .blueprint import bp
 from .checkouts import check_query
 from .common import invalid, json_body, list_response, not_found, paginate
 from .idempotency import commit_response, idempotent

@@ -13,15 +13,15 @@ from datetime import timedelta
 
 from sqlalchemy import or_
 
-from ..extensions import db
-from ..ids import new_id
-from ..models import Checkout
-from ..models.checkout import ACTIVE_STATUSES
-from ..payments import service
-from ..payments.service import PaymentStateError
-from ..timeutil import utcnow
+from checkout.extensions import db
+from checkout.core.ids import new_id
+from checkout.models import Checkout
+from checkout.payments import service
+from checkout.payments.service import PaymentStateError
+from checkout.core.timeutil import utcnow
 from .context import MerchantContext, forget, merchant_context, prepare
 from .params import CheckoutInputError, NewCheckout, check_methods, parse
+from checkout.payments.state import CHECKOUT_ACTIVE, CheckoutStatus
 
 __all__ = ["CheckoutInputError", "MerchantContext", "NewCheckout", "OrderConflict",
            "check_methods", "constraint_violated", "create_or_reuse", "forget",
@@ -59,7 +59,7 @@ def create_or_reuse(ctx, new, source="api", reuse_processing=False, on_existing_
         order_id=new.order_id, amount=new.amount, currency=new.currency,
         description=new.description, country=new.country, customer=new.customer,
         methods=new.methods, return_url=new.return_url, cancel_url=new.cancel_url,
-        metadata_=new.metadata, locale=new.locale, status="open", payment_id=None,
+        metadata_=new.metadata, locale=new.locale, status=CheckoutStatus.OPEN, payment_id=None,
         paid_late=False, expires_at=now + timedelta(seconds=new.expires_in),
         created_at=now, updated_at=now, completed_at=None)
     if _insert_if_new_order(checkout):
@@ -70,15 +70,15 @@ def create_or_reuse(ctx, new, source="api", reuse_processing=False, on_existing_
         db.select(Checkout).where(
             Checkout.merchant_id == ctx.merchant_id, Checkout.livemode == ctx.livemode,
             Checkout.order_id == new.order_id,
-            or_(status_is(Checkout.status, *ACTIVE_STATUSES),
-                status_is(Checkout.status, "paid")))
+            or_(status_is(Checkout.status, *CHECKOUT_ACTIVE),
+                status_is(Checkout.status, CheckoutStatus.PAID)))
     ).scalars().all()
     for c in live:
-        if c.status == "paid":
+        if c.status == CheckoutStatus.PAID:
             raise _paid(new.order_id, c)
     for c in live:
         same = c.amount == new.amount and c.currency == new.currency
-        if c.status == "processing":
+        if c.status == CheckoutStatus.PROCESSING:
             if reuse_processing and same:
                 return c, False
             raise _in_progress(new.order_id, c)
@@ -92,9 +92,9 @@ def create_or_reuse(ctx, new, source="api", reuse_processing=False, on_existing_
         except PaymentStateError:
             pass
         # The services re-read the row under its lock: it may have moved meanwhile.
-        if c.status == "paid":
+        if c.status == CheckoutStatus.PAID:
             raise _paid(new.order_id, c)
-        if c.status == "processing":
+        if c.status == CheckoutStatus.PROCESSING:
             raise _in_progress(new.order_id, c)
     db.session.add(checkout)
     return checkout, True
@@ -120,8 +120,8 @@ def _insert_statement():
     names = [col.name for col in table.columns]
     source = db.select(*[db.bindparam(f"v_{n}", type_=table.c[n].type) for n in names]).where(
         # Two NOT EXISTS, each matching one partial unique index.
-        ~order.where(status_is(table.c.status, *ACTIVE_STATUSES)).exists(),
-        ~order.where(status_is(table.c.status, "paid")).exists())
+        ~order.where(status_is(table.c.status, *CHECKOUT_ACTIVE)).exists(),
+        ~order.where(status_is(table.c.status, CheckoutStatus.PAID)).exists())
     return table.insert().from_select(names, source)
 
 

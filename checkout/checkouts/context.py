@@ -10,8 +10,8 @@ account takes effect for API creation within ``TTL`` seconds in every process.
 import time
 from dataclasses import dataclass
 
-from ..extensions import db
-from ..models import GatewayAccount, Merchant
+from checkout.extensions import db
+from checkout.models import GatewayAccount, Merchant
 from .params import CheckoutInputError, parse
 
 TTL = 10.0

@@ -7,10 +7,10 @@ from urllib.parse import urlsplit
 
 from phonenumbers import SUPPORTED_REGIONS
 
-from ..gateways import all_methods
-from ..methods import method_fits, offers_for
-from ..money import MoneyError, validate_amount
-from ..phones import PhoneError, normalize
+from checkout.gateways import all_methods
+from .offers import method_fits, offers_for
+from checkout.core.money import MoneyError, validate_amount
+from checkout.core.phones import PhoneError, normalize
 
 FIELDS = ("order_id", "amount", "currency", "description", "country", "customer", "methods",
           "return_url", "cancel_url", "expires_in", "metadata", "locale")

@@ -110,6 +110,22 @@ class Gateway:
     notifications_need_confirmation = True
     test_base_path = ""       # where its simulator is mounted ("/feexpay")
     live_base_url = ""
+    # The provider has a refund (or reversal) API: ``refund`` works.
+    supports_refund = False
+    # Nothing online tells the outcome (cash on delivery): the merchant confirms that the
+    # money arrived, nothing polls, and the shopper is told how to pay on delivery.
+    confirmed_by_merchant = False
+
+    def test_credentials(self) -> dict[str, str]:
+        """Made-up credentials for a new test-mode account at this gateway's simulator."""
+        return {}
+
+    def register_test_account(self, account: Account, timeout: tuple[float, float]) -> str | None:
+        """Tell this gateway's simulator about a test-mode account (what the provider's
+        dashboard does for a real one: keys, our notification URL). Returns the
+        simulator's id of the account, or None when there is nothing to register.
+        Raises GatewayUnavailable (simulator unreachable) or GatewayError (refused)."""
+        return None
 
     def initiate(self, account: Account, request: PaymentRequest) -> GatewayResult:
         """Start a payment. Returns the first known result (usually pending, with a

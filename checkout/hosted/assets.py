@@ -9,7 +9,7 @@ import os
 
 from flask import current_app, request, url_for
 
-from . import bp
+from .blueprint import bp
 
 ONE_YEAR = 365 * 24 * 3600
 _versions = {}

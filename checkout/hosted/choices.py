@@ -7,14 +7,14 @@ import phonenumbers
 from babel import Locale
 from flask_babel import lazy_gettext as _l
 
-from .. import phones
+from checkout.core import phones
 from .pages import locale_code
 
 KIND_ORDER = ("mobile_money", "card", "cash")
 KIND_NAMES = {"mobile_money": _l("Mobile money"), "card": _l("Card"),
               "cash": _l("Cash")}
-# Labels that are words rather than brand names.
-METHOD_LABELS = {"cod": _l("Cash on delivery")}
+# A cash method is named in words (a translation), not by a brand.
+CASH_LABEL = _l("Cash on delivery")
 # Method code prefix -> the short mark drawn on its badge (brand colours in the CSS).
 _BADGES = {"mtn": "MTN", "moov": "Moov", "orange": "Or", "wave": "W", "celtiis": "Ce",
            "coris": "Co", "togocom": "T", "free": "Fr", "mobicash": "Mc", "mpesa": "M"}
@@ -51,7 +51,8 @@ def to_choice(method):
         badge, css = "", "b-cash"
     else:
         badge, css = _BADGES.get(key, method.label[:2]), f"b-{key}"
-    return Choice(method.code, str(METHOD_LABELS.get(method.code, method.label)), badge, css,
+    label = CASH_LABEL if method.kind == "cash" else method.label
+    return Choice(method.code, str(label), badge, css,
                   method.needs_phone)
 
 

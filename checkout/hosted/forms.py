@@ -1,9 +1,11 @@
 """The shopper's forms: the method picker, and bare CSRF-protected action buttons."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 from wtforms import RadioField, StringField
 
-from .. import phones
+from checkout.core import phones
 
 
 class PayForm(FlaskForm):
@@ -67,7 +69,5 @@ class BlankPayForm:
 
     @property
     def csrf_token(self):
-        from flask_wtf.csrf import generate_csrf
-        from markupsafe import Markup, escape
         return Markup('<input id="csrf_token" name="csrf_token" type="hidden" value="%s">'
                       % escape(self._token or generate_csrf()))

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from flask import abort, g
 from flask_babel import get_locale
 
-from ..extensions import db
-from ..gateways import all_methods
-from ..models import Checkout, Merchant, Payment
-from ..money import format_money
-from ..payments import service
-from ..timeutil import utcnow
+from checkout.extensions import db
+from checkout.gateways import all_methods, get_gateway
+from checkout.models import Checkout, Merchant, Payment
+from checkout.core.money import format_money
+from checkout.payments import service
+from checkout.core.timeutil import utcnow
+from checkout.payments.state import CheckoutStatus, PaymentStatus
 
 # What a page shows, by shopper state.
 CHOOSE = "choose"          # open, nothing pending: pick a way to pay
@@ -57,15 +58,15 @@ def shopper_state(checkout, payment):
     """Where the shopper of ``checkout`` stands, given its latest attempt ``payment``."""
     if checkout.status in FINAL:
         return checkout.status
-    if checkout.status == "processing" and payment is not None and payment.status == "pending":
-        if payment.gateway == "cod":
+    if checkout.status == CheckoutStatus.PROCESSING and payment is not None and payment.status == PaymentStatus.PENDING:
+        if get_gateway(payment.gateway).confirmed_by_merchant:
             return CASH
         if (payment.next_action or {}).get("type") == "redirect":
             return REDIRECT
         return WAITING
-    if checkout.status == "processing":
+    if checkout.status == CheckoutStatus.PROCESSING:
         return WAITING
-    if payment is not None and payment.status in ("failed", "expired") \
+    if payment is not None and payment.status in (PaymentStatus.FAILED, PaymentStatus.EXPIRED) \
             and payment.failure_code != "shopper_switched":
         return FAILED
     return CHOOSE
@@ -80,7 +81,7 @@ def load_page(checkout_id):
     if row is None:
         abort(404)
     checkout, merchant, payment = row
-    if checkout.status == "open" and checkout.expires_at <= utcnow():
+    if checkout.status == CheckoutStatus.OPEN and checkout.expires_at <= utcnow():
         service.expire_checkout(checkout.id, source="shopper")
         db.session.commit()
     # The merchant's language for this checkout, unless the shopper chose one (i18n.py).

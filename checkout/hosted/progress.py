@@ -7,18 +7,20 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from redis.exceptions import RedisError
 
-from ..extensions import db
-from ..gateways.errors import GatewayError
-from ..merchants import link_secret
-from ..models import Payment
-from ..phones import mask_phone
-from ..queue import redis_connection
-from ..signing import signed_return_url
-from . import bp, choices
+from checkout.extensions import db
+from checkout.gateways.errors import GatewayError
+from checkout.merchants.accounts import link_secret
+from checkout.models import Payment
+from checkout.core.phones import mask_phone
+from checkout.jobs.queue import redis_connection
+from checkout.links.signing import signed_return_url
+from . import choices
+from .blueprint import bp
 from .forms import ActionForm
-from .pages import (CANCELED, CASH, CHOOSE, EXPIRED, FAILED, FINAL, PAID, REDIRECT, WAITING,
-                    load_page, method_of)
+from .pages import (CANCELED, CASH, CHOOSE, EXPIRED, FAILED, FINAL, PAID, REDIRECT, WAITING, load_page, method_of)
 from .reasons import can_retry, failure_text
+from checkout.payments import refresh
+from checkout.payments.state import PaymentStatus
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +64,7 @@ def provider_return(checkout_id):
     payment_id = request.args.get("payment", "")
     payment = db.session.get(Payment, payment_id) if payment_id.startswith("pay_") else None
     if payment is not None and payment.checkout_id == page.checkout.id \
-            and payment.status == "pending" and _first_return_in_a_while(payment.id):
+            and payment.status == PaymentStatus.PENDING and _first_return_in_a_while(payment.id):
         _refresh(payment.id)
     return redirect(url_for(".wait", checkout_id=checkout_id), 303)
 
@@ -136,7 +138,6 @@ def _first_return_in_a_while(payment_id):
 def _refresh(payment_id):
     """Ask the provider now; a failure only logs: polling and the provider's
     notification settle the attempt anyway."""
-    from ..payments import refresh   # looked up at call time (tests replace it)
     try:
         refresh.refresh_payment(payment_id, "return")
         db.session.commit()

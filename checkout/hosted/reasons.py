@@ -1,5 +1,6 @@
 """Why an attempt failed, in plain words for the shopper (never the provider's text)."""
 from flask_babel import lazy_gettext as _l
+from checkout.payments.state import PaymentStatus
 
 _NOT_ENOUGH = _l("There is not enough money on this mobile money account. Top it up and "
                  "try again, or choose another way to pay.")
@@ -58,7 +59,7 @@ def failure_text(payment):
     if payment is None:
         return str(_GENERIC)
     code = (payment.failure_code or "").lower()
-    if payment.status == "expired" and code not in REASONS:
+    if payment.status == PaymentStatus.EXPIRED and code not in REASONS:
         return str(_TOO_LATE)
     return str(REASONS.get(code, _GENERIC))
 

@@ -3,17 +3,19 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_wtf.csrf import CSRFError, generate_csrf
 
-from ..checkouts.context import merchant_context
-from ..extensions import db
-from ..methods import offers_for
-from ..payments import service
-from ..payments.flow import start_payment
-from ..payments.service import PaymentStateError
-from . import bp, choices
+from checkout.checkouts.context import merchant_context
+from checkout.extensions import db
+from checkout.checkouts.offers import offers_for
+from checkout.payments import service
+from checkout.payments.flow import start_payment
+from checkout.payments.service import PaymentStateError
+from . import choices
+from .blueprint import bp
 from .forms import ActionForm, BlankPayForm, PayForm
 from .pages import CASH, CHOOSE, FAILED, REDIRECT, WAITING, load_page, method_of
 from .progress import leave_url, render_progress
 from .reasons import START_ERRORS, failure_text
+from checkout.payments.state import PaymentStatus
 
 
 @bp.get("/c/<checkout_id>")
@@ -60,7 +62,7 @@ def switch(checkout_id):
     page = load_page(checkout_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    if page.payment is not None and page.payment.status == "pending":
+    if page.payment is not None and page.payment.status == PaymentStatus.PENDING:
         service.abandon_attempt(page.payment.id, "shopper", reason="shopper_switched")
         db.session.commit()
     return redirect(url_for(".picker", checkout_id=checkout_id), 303)
@@ -78,7 +80,7 @@ def _start(page, form, offers, method_code, phone):
         return render_picker(page, form, offers=offers, status=409)
     action = payment.next_action or {}
     url = action.get("url") or ""
-    if payment.status == "pending" and action.get("type") == "redirect" and \
+    if payment.status == PaymentStatus.PENDING and action.get("type") == "redirect" and \
             url.startswith(("https://", "http://")):
         return redirect(url, 303)
     return redirect(url_for(".wait", checkout_id=page.checkout.id), 303)

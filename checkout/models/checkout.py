@@ -1,15 +1,14 @@
-"""Checkouts, payment attempts and refunds."""
+"""Checkouts, payment attempts, their timeline and refunds."""
 from datetime import datetime
 
 from sqlalchemy import (BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String,
                         Text, text)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from ..timeutil import utcnow
+from checkout.core.timeutil import utcnow
+from checkout.extensions import db
+from checkout.payments.state import CheckoutStatus, PaymentStatus, RefundStatus
 from .types import JSONType
-
-ACTIVE_STATUSES = ("open", "processing")
 
 
 class Checkout(db.Model):
@@ -40,7 +39,7 @@ class Checkout(db.Model):
     cancel_url: Mapped[str | None] = mapped_column(String(2000))
     metadata_: Mapped[dict | None] = mapped_column("metadata", JSONType)
     locale: Mapped[str | None] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=CheckoutStatus.OPEN)
     # The successful payment attempt, once there is one.
     payment_id: Mapped[str | None] = mapped_column(String(40))
     # The newest attempt (set when one starts): the hosted page joins it by key.
@@ -74,7 +73,7 @@ class Payment(db.Model):
     currency: Mapped[str] = mapped_column(String(3))
     phone: Mapped[str | None] = mapped_column(String(20))  # E.164; masked on every output
     provider_reference: Mapped[str | None] = mapped_column(String(128))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=PaymentStatus.PENDING)
     failure_code: Mapped[str | None] = mapped_column(String(64))
     failure_message: Mapped[str | None] = mapped_column(String(500))
     # A next step for the shopper: {"type": "redirect", "url": ...} or {"type": "otp"}.
@@ -98,9 +97,25 @@ class Refund(db.Model):
     livemode: Mapped[bool] = mapped_column(Boolean)
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=RefundStatus.PENDING)
     reason: Mapped[str | None] = mapped_column(String(500))
     provider_reference: Mapped[str | None] = mapped_column(String(128))
     failure_message: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class PaymentEvent(db.Model):
+    """One line of a checkout's timeline. Rows are only ever inserted."""
+
+    __tablename__ = "payment_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    checkout_id: Mapped[str] = mapped_column(ForeignKey("checkouts.id"), index=True)
+    payment_id: Mapped[str | None] = mapped_column(ForeignKey("payments.id"), index=True)
+    type: Mapped[str] = mapped_column(String(48))
+    source: Mapped[str] = mapped_column(String(24))  # api, shopper, webhook, poll, return, job
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    data: Mapped[dict | None] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

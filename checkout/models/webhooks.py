@@ -2,16 +2,24 @@
 every attempt. The database is the record of what is due (``next_attempt_at``); the
 queue only carries hints that something is due."""
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
                         text)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from ..timeutil import utcnow
+from checkout.extensions import db
+from checkout.core.timeutil import utcnow
 from .types import JSONType
 
-DELIVERY_STATUSES = ("pending", "succeeded", "failed", "canceled")
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+DELIVERY_STATUSES = tuple(DeliveryStatus)
 
 
 class WebhookEndpoint(db.Model):
@@ -66,7 +74,7 @@ class WebhookDelivery(db.Model):
     endpoint_id: Mapped[str] = mapped_column(ForeignKey("webhook_endpoints.id"))
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
     livemode: Mapped[bool] = mapped_column(Boolean)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING)
     redelivery: Mapped[bool] = mapped_column(Boolean, default=False)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # When the next attempt is due. While an attempt is in flight: the end of its lease

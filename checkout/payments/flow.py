@@ -7,17 +7,21 @@ blocks until the shopper answers (Vodacom Mozambique) are initiated from a job.
 """
 import logging
 
-from ..extensions import db
-from ..gateways import get_gateway
-from ..gateways.base import PaymentRequest
-from ..gateways.errors import GatewayError, GatewayUnavailable
-from ..ids import new_id
-from ..merchants import account_context
-from ..methods import offers_for
-from ..models import Checkout, GatewayAccount, Payment
-from ..queue import enqueue_after_commit
+from flask import current_app
+
+from checkout.extensions import db
+from checkout.gateways import get_gateway
+from checkout.gateways.base import GatewayResult, PaymentRequest
+from checkout.gateways.errors import GatewayError, GatewayUnavailable
+from checkout.core.ids import new_id
+from checkout.merchants.accounts import account_context
+from checkout.checkouts.offers import offers_for
+from checkout.models import Checkout, GatewayAccount, Payment
+from checkout.jobs.queue import (INITIATE_JOB_TIMEOUT, INITIATE_PAYMENT, POLL_PAYMENT,
+                                 enqueue_after_commit, initiate_job_id, poll_job_id)
 from . import service
 from .service import PaymentStateError
+from checkout.payments.state import PaymentStatus, Report
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +48,8 @@ def start_payment(checkout_id, method_code, phone=None, source="shopper"):
                       amount=checkout.amount, currency=checkout.currency, phone=phone)
     service.begin_attempt(checkout.id, payment, source)
     if gateway.initiate_blocks:
-        from .. import jobs
-        enqueue_after_commit(jobs.initiate_payment, payment.id, job_id=f"initiate-{payment.id}")
+        enqueue_after_commit(INITIATE_PAYMENT, payment.id, job_id=initiate_job_id(payment.id),
+                             job_timeout=INITIATE_JOB_TIMEOUT)
         db.session.commit()
         return payment
     db.session.commit()
@@ -57,7 +61,7 @@ def initiate(payment_id):
     """Call the provider for a committed pending attempt and record its answer. Commits.
     Safe to run twice: an attempt that already has a provider reference is left alone."""
     payment = db.session.get(Payment, payment_id)
-    if payment is None or payment.status != "pending" or payment.provider_reference:
+    if payment is None or payment.status != PaymentStatus.PENDING or payment.provider_reference:
         return payment
     checkout = db.session.get(Checkout, payment.checkout_id)
     account = db.session.get(GatewayAccount, payment.gateway_account_id)
@@ -77,7 +81,7 @@ def initiate(payment_id):
             # (matched on our payment id) or the deadline will settle it.
             log.warning("initiate outcome unknown", extra={"payment": payment_id})
             service.log_event(payment.checkout_id, payment.id, "initiate_outcome_unknown",
-                              "gateway", "pending", "pending", {"error": str(exc)})
+                              "gateway", PaymentStatus.PENDING, PaymentStatus.PENDING, {"error": str(exc)})
             service.record_initiation(payment.id, _pending(), gateway.deadline_seconds, None)
             db.session.commit()
             return payment
@@ -91,20 +95,17 @@ def initiate(payment_id):
     first_poll = gateway.poll_schedule[0] if gateway.poll_schedule else None
     service.record_initiation(payment.id, result, gateway.deadline_seconds, first_poll)
     if first_poll is not None:
-        from .. import jobs
-        delay = 1 if result.status != "pending" else first_poll
-        enqueue_after_commit(jobs.poll_payment, payment.id, job_id=f"poll-{payment.id}",
+        delay = 1 if result.status != Report.PENDING else first_poll
+        enqueue_after_commit(POLL_PAYMENT, payment.id, job_id=poll_job_id(payment.id),
                              delay=delay)
     db.session.commit()
     return payment
 
 
 def _pending():
-    from ..gateways.base import GatewayResult
-    return GatewayResult(status="pending")
+    return GatewayResult(status=Report.PENDING)
 
 
 def _return_url(checkout_id, payment_id):
-    from flask import current_app
     base = current_app.config["CHECKOUT_PUBLIC_URL"]
     return f"{base}/c/{checkout_id}/return?payment={payment_id}"

@@ -9,11 +9,13 @@ row locks.
 """
 import logging
 
-from ..extensions import db
-from ..gateways import get_gateway
-from ..gateways.errors import GatewayError
-from ..models import Checkout, GatewayAccount, Payment
+from checkout.extensions import db
+from checkout.gateways import get_gateway
+from checkout.gateways.errors import GatewayError
+from checkout.merchants.accounts import account_context
+from checkout.models import Checkout, GatewayAccount, Payment
 from . import service, state
+from checkout.payments.state import CheckoutStatus, PaymentStatus, Report
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +28,6 @@ def fetch_and_apply(payment_id, source, reference=None):
     adapter's typed GatewayError (nothing applied, nothing left open) when the provider
     cannot tell: the caller decides what that means for its source.
     """
-    from ..merchants import account_context  # (import cycle via checkout.api)
     payment = db.session.get(Payment, payment_id)
     if payment is None:
         raise LookupError(payment_id)
@@ -43,11 +44,12 @@ def fetch_and_apply(payment_id, source, reference=None):
     except GatewayError:
         db.session.rollback()
         raise
-    if result.status == "pending" and status == "pending" and \
+    if result.status == Report.PENDING and status == PaymentStatus.PENDING and \
             result.provider_reference in (None, reference):
         # Nothing to apply (the table makes every pending report a no-op): skip the row
         # locks. This is the common case of a poll.
-        return result, state.Decision(state.NOOP, "pending", checkout_status)
+        return result, state.Decision(state.Outcome.NOOP, PaymentStatus.PENDING,
+                                       CheckoutStatus(checkout_status))
     try:
         decision = service.apply_result(payment_id, result, source)
         db.session.commit()
@@ -68,7 +70,7 @@ def refresh_payment(payment_id, source):
     An expired or failed attempt is still asked: a late success is honoured.
     """
     payment = db.session.get(Payment, payment_id)
-    if payment is None or payment.status == "succeeded":
+    if payment is None or payment.status == PaymentStatus.SUCCEEDED:
         return None
     if not payment.provider_reference:
         return None

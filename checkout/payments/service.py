@@ -6,11 +6,14 @@ appends a timeline row, and only flushes: the caller (view or job) commits once.
 """
 from datetime import timedelta
 
-from ..events import record_checkout_event
-from ..extensions import db
-from ..models import Checkout, Payment, PaymentEvent
-from ..timeutil import utcnow
+from checkout.events import record_checkout_event
+from checkout.extensions import db
+from checkout.models import Checkout, Payment, PaymentEvent
+from checkout.core.timeutil import utcnow
 from . import state
+from checkout.payments.state import CheckoutStatus, PaymentStatus, Report
+from checkout.gateways import get_gateway
+from checkout.gateways.base import GatewayResult
 
 
 class PaymentStateError(Exception):
@@ -59,12 +62,12 @@ def apply_result(payment_id, result, source):
     payment = lock_payment(payment_id)
     now = utcnow()
     matches = True
-    if result.status == "succeeded":
+    if result.status == Report.SUCCEEDED:
         # A success must name its amount; the currency may be unknown to the provider.
         matches = result.amount == payment.amount and \
             (result.currency is None or result.currency == payment.currency)
     other_paid = checkout.payment_id not in (None, payment.id)
-    if result.status == "succeeded" and not other_paid and checkout.status != "paid":
+    if result.status == Report.SUCCEEDED and not other_paid and checkout.status != CheckoutStatus.PAID:
         other_paid = _order_paid_elsewhere(checkout)
     decision = state.decide(payment.status, checkout.status, result.status,
                             amount_matches=matches, other_paid=other_paid)
@@ -72,19 +75,19 @@ def apply_result(payment_id, result, source):
     if result.provider_reference and not payment.provider_reference:
         payment.provider_reference = result.provider_reference
     data = {"reported": result.status, "raw": dict(result.raw or {})}
-    if decision.outcome == state.NOOP:
-        if result.status != "pending":
+    if decision.outcome == state.Outcome.NOOP:
+        if result.status != Report.PENDING:
             log_event(checkout.id, payment.id, "report_repeated", source, before_p, before_p, data)
         return decision
-    if decision.outcome == state.LATE_FAILURE_IGNORED:
+    if decision.outcome == state.Outcome.LATE_FAILURE_IGNORED:
         log_event(checkout.id, payment.id, decision.outcome, source, before_p, before_p, data)
         return decision
     payment.status = decision.payment_status
     if decision.payment_status in state.PAYMENT_FINAL and payment.completed_at is None:
         payment.completed_at = now
     payment.next_poll_at = None
-    if decision.payment_status == "failed":
-        if decision.outcome == state.AMOUNT_MISMATCH:
+    if decision.payment_status == PaymentStatus.FAILED:
+        if decision.outcome == state.Outcome.AMOUNT_MISMATCH:
             payment.failure_code = "amount_mismatch"
             payment.failure_message = (f"provider reported {result.amount} {result.currency}, "
                                        f"expected {payment.amount} {payment.currency}")
@@ -96,18 +99,18 @@ def apply_result(payment_id, result, source):
     if decision.flag_paid_late:
         payment.paid_late = checkout.paid_late = True
     checkout.status = decision.checkout_status
-    if before_c != "paid" and checkout.status == "paid":
+    if before_c != CheckoutStatus.PAID and checkout.status == CheckoutStatus.PAID:
         checkout.payment_id = payment.id
         checkout.completed_at = now
     checkout.updated_at = now
-    log_event(checkout.id, payment.id, decision.outcome if decision.outcome != state.APPLIED
+    log_event(checkout.id, payment.id, decision.outcome if decision.outcome != state.Outcome.APPLIED
               else "status_changed", source, before_p, payment.status, data)
     db.session.flush()
     if decision.flag_duplicate:
         record_checkout_event("payment.duplicate", checkout, payment)
-    elif checkout.status == "paid" and before_c != "paid":
+    elif checkout.status == CheckoutStatus.PAID and before_c != CheckoutStatus.PAID:
         record_checkout_event("checkout.paid", checkout)
-    if decision.payment_status == "failed" and before_p == "pending":
+    if decision.payment_status == PaymentStatus.FAILED and before_p == PaymentStatus.PENDING:
         record_checkout_event("payment.failed", checkout, payment)
     return decision
 
@@ -131,19 +134,19 @@ def begin_attempt(checkout_id, payment, source="shopper"):
     """
     checkout = lock_checkout(checkout_id)
     now = utcnow()
-    if checkout.status == "open" and checkout.expires_at <= now:
+    if checkout.status == CheckoutStatus.OPEN and checkout.expires_at <= now:
         expire_checkout(checkout_id, source="job")
-    if checkout.status != "open":
+    if checkout.status != CheckoutStatus.OPEN:
         raise PaymentStateError(f"checkout_{checkout.status}",
                                 f"This checkout is {checkout.status}.")
     checkout.status = state.checkout_after_attempt_started(checkout.status)
     checkout.updated_at = now
-    payment.status = "pending"
+    payment.status = PaymentStatus.PENDING
     payment.created_at = now
     db.session.add(payment)
     db.session.flush()
     checkout.latest_payment_id = payment.id
-    log_event(checkout.id, payment.id, "attempt_started", source, None, "pending",
+    log_event(checkout.id, payment.id, "attempt_started", source, None, PaymentStatus.PENDING,
               {"method": payment.method})
     return payment
 
@@ -162,17 +165,16 @@ def record_initiation(payment_id, result, deadline_seconds, first_poll_seconds):
     if deadline_seconds:
         payment.deadline_at = now + timedelta(seconds=deadline_seconds)
     if first_poll_seconds is not None:
-        soon = 1 if result.status != "pending" else first_poll_seconds
+        soon = 1 if result.status != Report.PENDING else first_poll_seconds
         payment.next_poll_at = now + timedelta(seconds=soon)
-    log_event(payment.checkout_id, payment.id, "attempt_initiated", "gateway", "pending",
-              "pending", {"reported": result.status, "raw": dict(result.raw or {})})
+    log_event(payment.checkout_id, payment.id, "attempt_initiated", "gateway",
+              PaymentStatus.PENDING, PaymentStatus.PENDING, {"reported": result.status, "raw": dict(result.raw or {})})
     return payment
 
 
 def fail_attempt(payment_id, code, message, source):
     """The provider refused at initiation (nothing debited): fail the attempt."""
-    from ..gateways.base import GatewayResult
-    return apply_result(payment_id, GatewayResult(status="failed", failure_code=code,
+    return apply_result(payment_id, GatewayResult(status=Report.FAILED, failure_code=code,
                                                   failure_message=message), source)
 
 
@@ -182,15 +184,16 @@ def abandon_attempt(payment_id, source, reason="abandoned"):
     payment = db.session.get(Payment, payment_id)
     checkout = lock_checkout(payment.checkout_id)
     payment = lock_payment(payment_id)
-    if payment.status != "pending":
+    if payment.status != PaymentStatus.PENDING:
         return payment
     before = payment.status
-    payment.status = "canceled" if reason == "shopper_switched" else "expired"
+    payment.status = (PaymentStatus.CANCELED if reason == "shopper_switched"
+                      else PaymentStatus.EXPIRED)
     payment.failure_code = reason
     payment.completed_at = payment.completed_at or utcnow()
     payment.next_poll_at = None
-    if checkout.status == "processing":
-        checkout.status = "open"
+    if checkout.status == CheckoutStatus.PROCESSING:
+        checkout.status = CheckoutStatus.OPEN
         checkout.updated_at = utcnow()
     log_event(checkout.id, payment.id, "attempt_abandoned", source, before, payment.status,
               {"reason": reason})
@@ -200,21 +203,21 @@ def abandon_attempt(payment_id, source, reason="abandoned"):
 def expire_checkout(checkout_id, source="job"):
     """Expire an open checkout whose time is up (a processing one waits for its attempt)."""
     checkout = lock_checkout(checkout_id)
-    if checkout.status != "open" or checkout.expires_at > utcnow():
+    if checkout.status != CheckoutStatus.OPEN or checkout.expires_at > utcnow():
         return False
-    _end_checkout(checkout, "expired", source)
+    _end_checkout(checkout, CheckoutStatus.EXPIRED, source)
     return True
 
 
 def cancel_checkout(checkout_id, source="api"):
     """Cancel a checkout that has no pending or paid attempt; raises PaymentStateError."""
     checkout = lock_checkout(checkout_id)
-    if checkout.status == "canceled":
+    if checkout.status == CheckoutStatus.CANCELED:
         return checkout
-    if checkout.status != "open":
+    if checkout.status != CheckoutStatus.OPEN:
         raise PaymentStateError("checkout_not_cancelable",
                                 f"A {checkout.status} checkout cannot be canceled.")
-    _end_checkout(checkout, "canceled", source)
+    _end_checkout(checkout, CheckoutStatus.CANCELED, source)
     return checkout
 
 
@@ -222,16 +225,16 @@ def _end_checkout(checkout, status, source):
     """Move a locked open checkout to a final ``status`` with its timeline row and event."""
     checkout.status = status
     checkout.completed_at = checkout.updated_at = utcnow()
-    log_event(checkout.id, None, f"checkout_{status}", source, "open", status)
+    log_event(checkout.id, None, f"checkout_{status}", source, CheckoutStatus.OPEN, status)
     db.session.flush()
     record_checkout_event(f"checkout.{status}", checkout)
 
 
 def confirm_cash(payment_id, source="api"):
-    """The merchant received the cash of a cash-on-delivery attempt: it succeeds."""
-    from ..gateways.base import GatewayResult
+    """The merchant received the money of an attempt at a gateway the merchant confirms
+    (cash on delivery): it succeeds. Raises PaymentStateError for any other attempt."""
     payment = db.session.get(Payment, payment_id)
-    if payment is None or payment.gateway != "cod":
+    if payment is None or not get_gateway(payment.gateway).confirmed_by_merchant:
         raise PaymentStateError("not_cash_payment", "Only cash-on-delivery payments are confirmed.")
-    return apply_result(payment_id, GatewayResult(status="succeeded", amount=payment.amount,
+    return apply_result(payment_id, GatewayResult(status=Report.SUCCEEDED, amount=payment.amount,
                                                   currency=payment.currency), source)

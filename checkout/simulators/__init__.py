@@ -1,8 +1,10 @@
 """Offline stand-ins for the payment providers' real APIs (the product's test mode).
 
-One WSGI app mounts every provider simulator under its own prefix (``/feexpay`` today). A
-simulator imports nothing from the rest of the product: it is written from docs/providers.md
-alone, so that it checks the product's adapters instead of repeating their mistakes.
+One WSGI app mounts every provider simulator under its own prefix (``/feexpay`` today). Each
+provider is a subpackage (``feexpay/``) exposing ``init_app``, listed once in ``PROVIDERS``;
+``_runtime`` holds the plumbing they share. A simulator imports nothing from the rest of the
+product: it is written from docs/providers.md alone, so that it checks the product's adapters
+instead of repeating their mistakes.
 """
 from __future__ import annotations
 

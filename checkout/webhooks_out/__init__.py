@@ -2,9 +2,8 @@
 signatures, at-least-once delivery retried for about three days, a log of every
 attempt, redelivery.
 
-Importing this package registers the fan-out listener on ``events.on_event`` (every
-event creates, in its own transaction, one delivery per matching enabled endpoint) and
-the sweepers on ``jobs.register_sweeper`` (re-enqueue lost deliveries; purge old
-events).
+``create_app`` wires it in: ``deliveries.fan_out`` listens to every new event (one
+delivery per matching enabled endpoint, in the event's transaction), and the sweeper
+runs ``jobs.sweep_deliveries`` (re-enqueue lost deliveries) and
+``jobs.purge_events_hourly`` (retention).
 """
-from . import deliveries, jobs  # noqa: F401  (registers the listener and the sweepers)

@@ -12,13 +12,14 @@ from datetime import timedelta
 
 from flask import current_app
 
-from .. import secretbox
-from ..extensions import db
-from ..models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from ..timeutil import isoformat, utcnow
+from checkout.core import secretbox
+from checkout.extensions import db
+from checkout.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from checkout.core.timeutil import isoformat, utcnow
 from . import schedule
 from .deliveries import close_pending, enqueue
 from .signing import encode_body
+from checkout.models.webhooks import DeliveryStatus
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def claim(delivery_id):
         return None
     delivery, endpoint, event = row
     now = utcnow()
-    if delivery.status != "pending" or (
+    if delivery.status != DeliveryStatus.PENDING or (
             delivery.next_attempt_at is not None
             and delivery.next_attempt_at > now + timedelta(seconds=DUE_SLACK_SECONDS)):
         return None
@@ -112,7 +113,7 @@ def record(claim_, result):
                 error=result.error))
     now = utcnow()
     if result.ok:
-        if _update(claim_, now, status="succeeded") and claim_.note_success:
+        if _update(claim_, now, status=DeliveryStatus.SUCCEEDED) and claim_.note_success:
             # At most about once a minute while all goes well (a hot row otherwise).
             db.session.execute(
                 db.update(WebhookEndpoint).where(WebhookEndpoint.id == claim_.endpoint_id)
@@ -121,7 +122,7 @@ def record(claim_, result):
     error = result.summary()
     delay = schedule.delay_before(claim_.number + 1)
     if delay is None:
-        updated = _update(claim_, now, status="failed", last_error=error)
+        updated = _update(claim_, now, status=DeliveryStatus.FAILED, last_error=error)
     else:
         updated = _update(claim_, now, last_error=error,
                           next_attempt_at=now + timedelta(seconds=delay))
@@ -132,10 +133,10 @@ def record(claim_, result):
         .with_for_update(key_share=True).execution_options(populate_existing=True)
     ).scalar_one()
     if endpoint.deleted_at is not None:        # changed during the send
-        _update(claim_, now, status="canceled", last_error="endpoint deleted")
+        _update(claim_, now, status=DeliveryStatus.CANCELED, last_error="endpoint deleted")
         return
     if not endpoint.enabled:
-        _update(claim_, now, status="failed", last_error="endpoint disabled")
+        _update(claim_, now, status=DeliveryStatus.FAILED, last_error="endpoint disabled")
         return
     endpoint.last_failure_at = now
     if endpoint.failing_since is None:
@@ -152,17 +153,17 @@ def _update(claim_, now, status=None, **values):
         values.update(status=status, next_attempt_at=None, completed_at=now)
     return db.session.execute(
         db.update(WebhookDelivery)
-        .where(WebhookDelivery.id == claim_.delivery_id, WebhookDelivery.status == "pending",
+        .where(WebhookDelivery.id == claim_.delivery_id, WebhookDelivery.status == DeliveryStatus.PENDING,
                WebhookDelivery.attempts == claim_.number)
         .values(**values), execution_options={"synchronize_session": False}).rowcount == 1
 
 
 def _closed_by_endpoint(delivery, endpoint, now):
     if endpoint.deleted_at is not None:
-        _close(delivery, "canceled", "endpoint deleted", now)
+        _close(delivery, DeliveryStatus.CANCELED, "endpoint deleted", now)
         return True
     if not endpoint.enabled:
-        _close(delivery, "failed", "endpoint disabled", now)
+        _close(delivery, DeliveryStatus.FAILED, "endpoint disabled", now)
         return True
     return False
 
@@ -179,7 +180,7 @@ def disable_for_failures(endpoint, now):
     endpoint.enabled = False
     endpoint.disabled_reason = "failing"
     endpoint.disabled_at = now
-    close_pending(endpoint.id, "failed", "endpoint disabled after repeated failures", now)
+    close_pending(endpoint.id, DeliveryStatus.FAILED, "endpoint disabled after repeated failures", now)
     log.warning("webhook endpoint disabled: every delivery failed for %s", _disable_after(),
                 extra={"endpoint_id": endpoint.id, "merchant_id": endpoint.merchant_id,
                        "failing_since": isoformat(endpoint.failing_since)})

@@ -13,29 +13,23 @@ rows, so they never wait on a delivery while holding the endpoint.
 """
 from datetime import timedelta
 
-from ..events import on_event
-from ..extensions import db
-from ..ids import new_id
-from ..models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from ..queue import enqueue_after_commit
-from ..timeutil import utcnow
+from checkout.extensions import db
+from checkout.core.ids import new_id
+from checkout.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from checkout.jobs.queue import DELIVER_WEBHOOK, delivery_job_id, enqueue_after_commit
+from checkout.core.timeutil import utcnow
 from . import schedule
+from checkout.models.webhooks import DeliveryStatus
 
 JOB_TIMEOUT = 60          # RQ's limit; an attempt is cut at connect + read timeouts (13 s)
-
-
-def job_id(delivery_id, attempts):
-    """The RQ job id of the attempt after ``attempts`` (one per delivery attempt)."""
-    return f"webhook-{delivery_id}-{attempts}"
 
 
 def subscribed(endpoint_events, event_type):
     return "*" in endpoint_events or event_type in endpoint_events
 
 
-@on_event
 def fan_out(event):
-    """Listener of ``events.on_event``: one pending delivery per enabled endpoint of the
+    """Event listener (added by ``create_app``): one pending delivery per enabled endpoint of the
     event's merchant and mode subscribed to its type, in the event's transaction."""
     endpoints = db.session.execute(
         db.select(WebhookEndpoint).where(
@@ -55,7 +49,7 @@ def create_delivery(event_id, endpoint, redelivery):
     delay = schedule.delay_before(1) or 0
     delivery = WebhookDelivery(
         id=new_id("wd"), event_id=event_id, endpoint_id=endpoint.id,
-        merchant_id=endpoint.merchant_id, livemode=endpoint.livemode, status="pending",
+        merchant_id=endpoint.merchant_id, livemode=endpoint.livemode, status=DeliveryStatus.PENDING,
         redelivery=redelivery, attempts=0,
         next_attempt_at=now + timedelta(seconds=delay), created_at=now)
     db.session.add(delivery)
@@ -65,8 +59,7 @@ def create_delivery(event_id, endpoint, redelivery):
 
 def enqueue(delivery_id, attempts, delay):
     """Enqueue the attempt after ``attempts`` in ``delay`` seconds, once committed."""
-    from .jobs import deliver
-    enqueue_after_commit(deliver, delivery_id, job_id=job_id(delivery_id, attempts),
+    enqueue_after_commit(DELIVER_WEBHOOK, delivery_id, job_id=delivery_job_id(delivery_id, attempts),
                          delay=delay or None, job_timeout=JOB_TIMEOUT, result_ttl=0)
 
 
@@ -76,7 +69,7 @@ def close_pending(endpoint_id, status, error, now):
     in_flight = db.select(WebhookAttempt.id).where(
         WebhookAttempt.delivery_id == WebhookDelivery.id, WebhookAttempt.finished.is_(False))
     free = db.select(WebhookDelivery.id).where(
-        WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == "pending",
+        WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == DeliveryStatus.PENDING,
         ~in_flight.exists()
     ).with_for_update(skip_locked=True, key_share=True).scalar_subquery()
     db.session.execute(

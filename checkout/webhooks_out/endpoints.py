@@ -9,14 +9,15 @@ from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 
-from .. import secretbox
-from ..events import EVENT_TYPES
-from ..extensions import db
-from ..ids import new_id
-from ..models import WebhookDelivery, WebhookEndpoint
-from ..timeutil import utcnow
+from checkout.core import secretbox
+from checkout.events import EVENT_TYPES
+from checkout.extensions import db
+from checkout.core.ids import new_id
+from checkout.models import WebhookDelivery, WebhookEndpoint
+from checkout.core.timeutil import utcnow
 from . import deliveries, ssrf
 from .signing import generate_secret
+from checkout.models.webhooks import DeliveryStatus
 
 MAX_ENDPOINTS = 16          # per merchant and mode
 PREVIOUS_SECRET_VALID = timedelta(hours=24)
@@ -127,7 +128,7 @@ def update_endpoint(endpoint, data):
             endpoint.failing_since = endpoint.disabled_reason = endpoint.disabled_at = None
         elif not enabled and endpoint.enabled:
             endpoint.disabled_reason, endpoint.disabled_at = "disabled_by_merchant", utcnow()
-            deliveries.close_pending(endpoint.id, "failed", "endpoint disabled", utcnow())
+            deliveries.close_pending(endpoint.id, DeliveryStatus.FAILED, "endpoint disabled", utcnow())
         endpoint.enabled = enabled
     endpoint.updated_at = utcnow()
     db.session.flush()
@@ -140,7 +141,7 @@ def delete_endpoint(endpoint):
     now = utcnow()
     endpoint.deleted_at = endpoint.updated_at = now
     endpoint.enabled = False
-    deliveries.close_pending(endpoint.id, "canceled", "endpoint deleted", now)
+    deliveries.close_pending(endpoint.id, DeliveryStatus.CANCELED, "endpoint deleted", now)
     db.session.flush()
 
 
@@ -166,7 +167,7 @@ def redeliver_event(event, endpoint):
     pending = db.session.execute(
         db.select(WebhookDelivery).where(
             WebhookDelivery.event_id == event.id, WebhookDelivery.endpoint_id == endpoint.id,
-            WebhookDelivery.status == "pending")
+            WebhookDelivery.status == DeliveryStatus.PENDING)
         .order_by(WebhookDelivery.created_at.desc()).limit(1)).scalar_one_or_none()
     if pending is not None:
         return pending, False
@@ -180,10 +181,10 @@ def redeliver_failed(endpoint, since, limit=REDELIVER_BATCH):
     _require_enabled(endpoint)
     settled = db.select(WebhookDelivery.event_id).where(
         WebhookDelivery.endpoint_id == endpoint.id,
-        WebhookDelivery.status.in_(("succeeded", "pending")))
+        WebhookDelivery.status.in_((DeliveryStatus.SUCCEEDED, DeliveryStatus.PENDING)))
     rows = db.session.execute(
         db.select(WebhookDelivery.event_id, db.func.min(WebhookDelivery.created_at))
-        .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == "failed",
+        .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == DeliveryStatus.FAILED,
                WebhookDelivery.created_at >= since, WebhookDelivery.event_id.not_in(settled))
         .group_by(WebhookDelivery.event_id)
         .order_by(db.func.min(WebhookDelivery.created_at)).limit(limit + 1)).all()

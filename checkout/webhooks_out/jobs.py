@@ -12,13 +12,13 @@ from datetime import timedelta
 
 from flask import current_app
 
-from ..extensions import db
-from ..jobs import register_sweeper
-from ..models import Event, WebhookAttempt, WebhookDelivery
-from ..queue import redis_connection
-from ..timeutil import utcnow
+from checkout.extensions import db
+from checkout.models import Event, WebhookAttempt, WebhookDelivery
+from checkout.jobs.queue import delivery_job_id, ensure_job, get_queue, redis_connection
+from checkout.core.timeutil import utcnow
 from . import attempts, deliveries, ssrf, transport
 from .signing import signature_header
+from checkout.models.webhooks import DeliveryStatus
 
 log = logging.getLogger(__name__)
 
@@ -74,15 +74,14 @@ def send(claim):
 def sweep_deliveries(limit=SWEEP_BATCH):
     """Re-enqueue pending deliveries due for more than the grace period whose job is
     not alive in Redis (flushed, lost with a dead worker, or a lease that expired
-    mid-send); a live job is left alone (``worker_queue.ensure_job``). Registered with
-    ``jobs.register_sweeper``. Safe at any time, in any number of processes: the job
+    mid-send); a live job is left alone (``jobs.queue.ensure_job``). Added to the
+    sweeper by ``create_app``. Safe at any time, in any number of processes: the job
     skips a delivery that is not due. Returns how many were re-enqueued."""
-    from ..worker_queue import ensure_job, get_queue
     grace = current_app.config.get("WEBHOOK_SWEEP_GRACE_SECONDS", SWEEP_GRACE_SECONDS)
     now = utcnow()
     rows = db.session.execute(
         db.select(WebhookDelivery.id, WebhookDelivery.attempts)
-        .where(WebhookDelivery.status == "pending",
+        .where(WebhookDelivery.status == DeliveryStatus.PENDING,
                db.or_(WebhookDelivery.next_attempt_at.is_(None),
                       WebhookDelivery.next_attempt_at <= now - timedelta(seconds=grace)))
         .order_by(WebhookDelivery.next_attempt_at).limit(limit)).all()
@@ -90,7 +89,7 @@ def sweep_deliveries(limit=SWEEP_BATCH):
     queue = get_queue()
     count = 0
     for row in rows:
-        if ensure_job(deliver, row.id, job_id=deliveries.job_id(row.id, row.attempts),
+        if ensure_job(deliver, row.id, job_id=delivery_job_id(row.id, row.attempts),
                       queue=queue, job_timeout=deliveries.JOB_TIMEOUT):
             count += 1
     if count:
@@ -105,7 +104,7 @@ def purge_events(batch=1000, max_batches=None):
     days = max(RETENTION_DAYS,
                int(current_app.config.get("EVENT_RETENTION_DAYS", RETENTION_DAYS)))
     cutoff = utcnow() - timedelta(days=days)
-    pending = db.select(WebhookDelivery.event_id).where(WebhookDelivery.status == "pending")
+    pending = db.select(WebhookDelivery.event_id).where(WebhookDelivery.status == DeliveryStatus.PENDING)
     total = 0
     for _ in itertools.count() if max_batches is None else range(max_batches):
         ids = db.session.execute(
@@ -131,6 +130,3 @@ def purge_events_hourly():
         return 0
     return purge_events(max_batches=PURGE_MAX_BATCHES)
 
-
-register_sweeper(sweep_deliveries)
-register_sweeper(purge_events_hourly)

@@ -1,5 +1,6 @@
 """JSON shapes of endpoints, events and deliveries (with their attempts)."""
-from ..timeutil import isoformat, utcnow
+from checkout.core.timeutil import isoformat, utcnow
+from checkout.models.webhooks import DeliveryStatus
 
 
 def serialize_endpoint(e, secret=None):
@@ -41,7 +42,7 @@ def serialize_delivery(d, attempts=()):
     return {
         "id": d.id, "object": "webhook_delivery", "event": d.event_id, "endpoint": d.endpoint_id,
         "status": d.status, "redelivery": d.redelivery, "attempt_count": d.attempts,
-        "next_attempt_at": isoformat(d.next_attempt_at) if d.status == "pending" else None,
+        "next_attempt_at": isoformat(d.next_attempt_at) if d.status == DeliveryStatus.PENDING else None,
         "last_error": d.last_error, "livemode": d.livemode,
         "created_at": isoformat(d.created_at), "completed_at": isoformat(d.completed_at),
         "attempts": [serialize_attempt(a) for a in attempts],

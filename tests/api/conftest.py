@@ -5,9 +5,8 @@ from sqlalchemy import func
 
 from checkout.extensions import db
 from checkout.gateways.base import GatewayResult
-from checkout.ids import new_id
-from checkout.models import (Checkout, Event, GatewayAccount, IdempotencyRecord, Payment,
-                             PaymentEvent, Refund)
+from checkout.core.ids import new_id
+from checkout.models import (Checkout, Event, GatewayAccount, IdempotencyRecord, Payment, PaymentEvent, Refund)
 from checkout.payments import service
 
 COUNTED = (Checkout, Payment, Refund, Event, PaymentEvent, IdempotencyRecord)

@@ -11,7 +11,7 @@ from checkout.extensions import db
 from checkout.gateways import get_gateway
 from checkout.gateways.base import RefundResult
 from checkout.models import ApiKey, Checkout, Event, IdempotencyRecord, Refund
-from checkout.timeutil import utcnow
+from checkout.core.timeutil import utcnow
 
 from .conftest import add_payment, checkout_body
 
@@ -104,6 +104,7 @@ def test_refund_replay_does_not_refund_twice(api, monkeypatch):
         calls.append(refund_id)
         return RefundResult(status="succeeded")
     monkeypatch.setattr(type(get_gateway("feexpay")), "refund", refund)
+    monkeypatch.setattr(type(get_gateway("feexpay")), "supports_refund", True)
     cs = api.post("/checkouts", checkout_body()).json["id"]
     pay = add_payment(cs, outcome="succeeded")
     first = api.post("/refunds", {"payment": pay, "amount": 1000}, key="r1")
@@ -170,6 +171,7 @@ def test_concurrent_refunds_with_one_key_call_the_gateway_once(app, merchant, mo
         time.sleep(0.3)
         return RefundResult(status="succeeded")
     monkeypatch.setattr(type(get_gateway("feexpay")), "refund", refund)
+    monkeypatch.setattr(type(get_gateway("feexpay")), "supports_refund", True)
     client = app.test_client()
     cs = client.post("/api/v1/checkouts", json=checkout_body(), headers=merchant.auth).json["id"]
     pay = add_payment(cs, outcome="succeeded")

@@ -128,7 +128,7 @@ def test_pages_are_translated(client, merchant):
 def test_live_mode_only_when_asked_or_live_accounts_exist(client, merchant):
     import secrets
 
-    from checkout import secretbox
+    from checkout.core import secretbox
     from checkout.models import GatewayAccount
     r = client.get(link(merchant, mode="live"))
     # No live gateway account yet: nothing can take a live payment.

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from checkout.extensions import db
 from checkout.models import Checkout, Event
-from checkout.timeutil import utcnow
+from checkout.core.timeutil import utcnow
 
 from .conftest import add_payment, checkout_body
 

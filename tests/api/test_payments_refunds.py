@@ -32,6 +32,7 @@ def refunds_ok(monkeypatch, FeexPay):
         calls.append((provider_reference, amount, currency, reason, refund_id))
         return RefundResult(status="succeeded", provider_reference="rf-" + refund_id[-6:])
     monkeypatch.setattr(FeexPay, "refund", refund)
+    monkeypatch.setattr(FeexPay, "supports_refund", True)
     return calls
 
 
@@ -90,6 +91,7 @@ def test_refund_not_supported_raised_by_the_adapter_writes_nothing(api, paid, co
     def refund(self, *args):
         raise GatewayNotSupported("no partial refunds")
     monkeypatch.setattr(FeexPay, "refund", refund)
+    monkeypatch.setattr(FeexPay, "supports_refund", True)
     before = counts()
     r = api.post("/refunds", {"payment": paid[1], "amount": 100}, key="k-ns")
     assert r.status_code == 400 and r.json["error"]["code"] == "refund_not_supported"
@@ -164,6 +166,7 @@ def test_refund_provider_failures_are_recorded(api, paid, monkeypatch, FeexPay, 
     def refund(self, *args):
         raise error
     monkeypatch.setattr(FeexPay, "refund", refund)
+    monkeypatch.setattr(FeexPay, "supports_refund", True)
     r = api.post("/refunds", {"payment": paid[1]})
     assert r.status_code == 201 and r.json["status"] == status
     row = db.session.get(Refund, r.json["id"])

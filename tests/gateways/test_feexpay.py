@@ -8,9 +8,8 @@ import responses
 
 from checkout.gateways import get_gateway
 from checkout.gateways.base import PaymentRequest
-from checkout.gateways.errors import (GatewayAuthError, GatewayDeclined, GatewayNotSupported,
-                                      GatewayUnavailable)
-from checkout.gateways.feexpay_wire import sanitize_description
+from checkout.gateways.errors import (GatewayAuthError, GatewayDeclined, GatewayNotSupported, GatewayUnavailable)
+from checkout.gateways.feexpay.wire import sanitize_description
 
 from .conftest import SIM, unmatched_calls
 

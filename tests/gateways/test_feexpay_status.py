@@ -7,8 +7,7 @@ import requests
 import responses
 
 from checkout.gateways import get_gateway
-from checkout.gateways.errors import (GatewayAuthError, GatewayDeclined, GatewayUnavailable,
-                                      WebhookVerificationError)
+from checkout.gateways.errors import (GatewayAuthError, GatewayDeclined, GatewayUnavailable, WebhookVerificationError)
 
 from .conftest import SIM
 

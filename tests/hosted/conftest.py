@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 
 from checkout.extensions import db
-from checkout.ids import new_id
+from checkout.core.ids import new_id
 from checkout.models import Checkout, GatewayAccount, Payment
 from checkout.payments import service
-from checkout.timeutil import utcnow
+from checkout.core.timeutil import utcnow
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 

@@ -63,7 +63,7 @@ def every_page(client, make_checkout, make_attempt):
     pages["paid"] = f"/c/{paid}"
     from datetime import timedelta
 
-    from checkout.timeutil import utcnow
+    from checkout.core.timeutil import utcnow
     pages["expired"] = f"/c/{make_checkout(expires_at=utcnow() - timedelta(seconds=5))}"
     pages["not found"] = "/c/cs_unknown"
     pages["bad id"] = "/c/%3Cscript%3E"

@@ -139,7 +139,7 @@ def test_method_not_offered_any_more(client, make_checkout, feexpay, monkeypatch
 def test_paying_an_expired_checkout_shows_it_expired(client, make_checkout):
     from datetime import timedelta
 
-    from checkout.timeutil import utcnow
+    from checkout.core.timeutil import utcnow
     cid = make_checkout()
     token = csrf_token(client.get(f"/c/{cid}").get_data(as_text=True))
     checkout = db.session.get(Checkout, cid)

@@ -10,7 +10,7 @@ import pytest
 from checkout.extensions import db
 from checkout.models import Checkout, Payment
 from checkout.payments import service
-from checkout.timeutil import utcnow
+from checkout.core.timeutil import utcnow
 
 from .conftest import csrf_token, report
 

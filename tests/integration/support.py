@@ -5,9 +5,9 @@ from datetime import timedelta
 import requests
 
 from checkout.extensions import db
-from checkout.ids import new_id
+from checkout.core.ids import new_id
 from checkout.models import Checkout, Event, GatewayNotification, Payment, PaymentEvent
-from checkout.timeutil import utcnow
+from checkout.core.timeutil import utcnow
 
 
 def phone(magic):
@@ -63,7 +63,7 @@ def notifications():
 
 
 def notify_url(payment_id):
-    from checkout.merchants import account_context
+    from checkout.merchants.accounts import account_context
     from checkout.models import GatewayAccount
     pay = db.session.get(Payment, payment_id)
     return account_context(db.session.get(GatewayAccount, pay.gateway_account_id)).notify_url

@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 
-from checkout import signing
+from checkout.links import signing
 from checkout.extensions import db
 from checkout.models import ApiKey, GatewayAccount, Merchant, MerchantUser
 
@@ -14,14 +14,14 @@ from checkout.models import ApiKey, GatewayAccount, Merchant, MerchantUser
 @pytest.fixture
 def demo_app(app, tmp_path, monkeypatch):
     monkeypatch.setattr(app, "instance_path", str(tmp_path))
-    from checkout.demo import bp
+    from checkout.devtools.demo import bp
     if "demo" not in app.blueprints:
         app.register_blueprint(bp)
     return app
 
 
 def account_context(account):
-    from checkout.merchants import account_context as ctx  # (import cycle via checkout.api)
+    from checkout.merchants.accounts import account_context as ctx  # (import cycle via checkout.api)
     return ctx(account)
 
 
@@ -70,7 +70,7 @@ def test_demo_is_idempotent_and_prints_a_signed_link(demo_app, runner):
     assert url.path == f"/pay/{two['merchant']}"
     params = dict(parse_qsl(url.query))
     assert params["amount"] == "5000" and params["currency"] == "XOF"
-    from checkout.merchants import link_secret
+    from checkout.merchants.accounts import link_secret
     merchant = db.session.execute(db.select(Merchant)).scalar_one()
     signing.verify(params, link_secret(merchant))          # raises if the link is bad
 
@@ -110,20 +110,20 @@ def test_demo_return_page_is_absent_outside_development(demo_app, client, monkey
     assert client.get("/demo/return").status_code == 404
 
 
-def test_register_simulator_shops_is_best_effort(app, merchant, monkeypatch):
+def test_register_test_accounts_is_best_effort(app, merchant, monkeypatch):
     monkeypatch.setitem(app.config, "SIMULATOR_URL", "http://127.0.0.1:9")   # nobody there
-    from checkout.testmode import register_simulator_shops
-    assert register_simulator_shops() == []
+    from checkout.merchants.testmode import register_test_accounts
+    assert register_test_accounts() == []
 
 
-def test_register_simulator_shops_registers_test_accounts(live_server, make_merchant,
+def test_register_test_accounts_registers_test_accounts(live_server, make_merchant,
                                                           simulator):
-    from checkout.testmode import register_simulator_shops
+    from checkout.merchants.testmode import register_test_accounts
     a, b = make_merchant(name="A"), make_merchant(name="B")
     simulator.reset()                                  # forget the automatic registration
-    shops = register_simulator_shops(a.id)
+    shops = register_test_accounts(a.id)
     account = _feexpay_account(a.id)
     assert shops == [account_context(account).credentials["shop"]]
     other = account_context(_feexpay_account(b.id)).credentials["shop"]
     assert _sim_shop(simulator, other).status_code == 404
-    assert len(register_simulator_shops()) == 2
+    assert len(register_test_accounts()) == 2

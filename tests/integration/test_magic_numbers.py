@@ -2,7 +2,7 @@
 simulator, the simulator's webhooks to the live app, the real worker polling."""
 import pytest
 
-from checkout.gateways.feexpay import FeexPay
+from checkout.gateways.feexpay.adapter import FeexPay
 
 from .support import checkout, events, notifications, payment, sim_transactions, start, \
     timeline

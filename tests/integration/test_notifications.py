@@ -7,7 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from checkout import jobs
+from checkout.jobs import payments as jobs
+from checkout.webhooks_in import process
 from checkout.extensions import db
 from checkout.models import GatewayNotification
 from checkout.payments.refresh import refresh_payment
@@ -77,7 +78,7 @@ def test_hint_with_a_reference_of_another_payment_is_rejected(live_server, merch
     """Our attempt whose initiation outcome was unknown (no reference stored) is named by
     a notification carrying a real, successful reference that the provider ties to
     another payment: the status call exposes it, nothing is applied."""
-    from checkout.merchants import account_context
+    from checkout.merchants.accounts import account_context
     from checkout.models import GatewayAccount
     checkout_id, victim_id = start(merchant, "04")
     victim = payment(victim_id)
@@ -119,7 +120,7 @@ def test_notification_for_another_merchants_payment_touches_nothing(live_server,
     body = feexpay_webhook(alice_payment)
     requests.post(notify_url(mallory_payment), json=body, timeout=5).raise_for_status()
     note = db.session.execute(db.select(GatewayNotification)).scalar_one()
-    assert jobs.process_notification(note.id) == "retry_later"   # no such payment here
+    assert process.process_notification(note.id) == "retry_later"   # no such payment here
     db.session.rollback()
     assert payment(mallory_payment).status == "pending"
     assert timeline(checkout_id, "status_changed") == []
@@ -128,7 +129,7 @@ def test_notification_for_another_merchants_payment_touches_nothing(live_server,
 def test_fifty_concurrent_identical_deliveries_make_one_transition(live_server, merchant,
                                                                    simulator, worker,
                                                                    monkeypatch):
-    from checkout.gateways.feexpay import FeexPay
+    from checkout.gateways.feexpay.adapter import FeexPay
     monkeypatch.setattr(FeexPay, "poll_schedule", (30,))   # the webhooks settle it
     checkout_id, payment_id = start(merchant, "05")      # no webhook of its own
     reference = payment(payment_id).provider_reference
@@ -175,7 +176,7 @@ def test_webhook_poll_and_return_together_leave_one_state(live_server, merchant,
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
-    calls = [lambda: jobs.process_notification(note_id),
+    calls = [lambda: process.process_notification(note_id),
              lambda: jobs.poll_payment(payment_id),
              lambda: refresh_payment(payment_id, "return")]
     threads = [threading.Thread(target=run, args=(fn,)) for fn in calls]
@@ -197,7 +198,7 @@ def test_webhook_poll_and_return_together_leave_one_state(live_server, merchant,
 def test_a_database_outage_is_a_503_not_a_500(client, merchant, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
-    from checkout import notifications as receiver
+    from checkout.webhooks_in import receive as receiver
     from checkout.models import GatewayAccount
     token = db.session.execute(db.select(GatewayAccount.webhook_token).where(
         GatewayAccount.merchant_id == merchant.id,

@@ -11,8 +11,9 @@ import pytest
 from rq import Worker
 from rq.job import Job, JobStatus
 
-from checkout import jobs
-from checkout.gateways.feexpay import FeexPay
+from checkout.jobs import payments as jobs
+from checkout.jobs import queue as job_queue
+from checkout.gateways.feexpay.adapter import FeexPay
 
 from .support import checkout, events, payment, start, timeline
 
@@ -55,7 +56,7 @@ def test_a_worker_killed_mid_job_loses_nothing(live_server, merchant, redis_conn
     from checkout.extensions import db
     app = live_server.app
     checkout_id, payment_id = start(merchant, "05")           # settled only by polling
-    poll_id = jobs.poll_job_id(payment_id)
+    poll_id = job_queue.poll_job_id(payment_id)
     # Hold the checkout's row lock so that the first poll blocks inside its transaction.
     dsn = app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg", "postgresql")
     blocker = psycopg.connect(dsn)
@@ -78,7 +79,7 @@ def test_a_worker_killed_mid_job_loses_nothing(live_server, merchant, redis_conn
         assert [e.source for e in timeline(checkout_id, "status_changed")] == ["poll"]
         assert len(events(checkout_id, "checkout.paid")) == 1
         # A new worker process took over (the supervisor restarted the killed one).
-        from checkout.worker_queue import pid_alive
+        from checkout.jobs.queue import pid_alive
         pids = {w.pid for w in Worker.all(connection=redis_conn)}
         assert not pid_alive(victim.pid)
         assert [p for p in pids if p != victim.pid and pid_alive(p)]

@@ -13,10 +13,10 @@ from werkzeug.wrappers import Request, Response
 
 from checkout.extensions import db
 from checkout.gateways.base import GatewayResult
-from checkout.ids import new_id
+from checkout.core.ids import new_id
 from checkout.models import Checkout, GatewayAccount, Payment, WebhookAttempt, WebhookDelivery
 from checkout.payments import service
-from checkout.timeutil import utcnow
+from checkout.core.timeutil import utcnow
 
 FAST = [0, 0, 0, 0, 0]  # five attempts, no waiting
 
@@ -144,8 +144,8 @@ def attempts(delivery_id):
 def run_jobs(app, max_rounds=200):
     """Run every job queued in Redis, in this process (the worker engineer's
     ThreadWorker in burst mode: each job in its own app context, as in production)."""
-    from checkout.worker import ThreadWorker, worker_connection
-    from checkout.worker_queue import get_queue
+    from checkout.worker.process import ThreadWorker, worker_connection
+    from checkout.jobs.queue import get_queue
     conn = worker_connection(app.config["REDIS_URL"])
     try:
         worker = ThreadWorker([get_queue(connection=conn)], app=app, connection=conn)

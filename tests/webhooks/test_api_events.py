@@ -4,7 +4,7 @@ import socket
 
 from checkout.extensions import db
 from checkout.models import Event
-from checkout.timeutil import isoformat, utcnow
+from checkout.core.timeutil import isoformat, utcnow
 
 from .support import cancel, deliveries, pay, run_jobs, verify
 from .test_ssrf import live_auth

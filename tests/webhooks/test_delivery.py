@@ -8,7 +8,7 @@ import standardwebhooks
 
 from checkout.extensions import db
 from checkout.models import Event, WebhookEndpoint
-from checkout.timeutil import utcnow
+from checkout.core.timeutil import utcnow
 from checkout.webhooks_out import jobs
 from checkout.webhooks_out.schedule import RETRY_SCHEDULE
 

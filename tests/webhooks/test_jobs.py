@@ -3,10 +3,10 @@ old events."""
 import threading
 from datetime import timedelta
 
-from checkout import jobs as core_jobs
+from checkout.jobs import sweep as sweeper
 from checkout.extensions import db
 from checkout.models import Event, WebhookAttempt, WebhookDelivery
-from checkout.timeutil import utcnow
+from checkout.core.timeutil import utcnow
 from checkout.webhooks_out import jobs
 
 from .support import cancel, deliveries, run_jobs
@@ -39,8 +39,8 @@ def test_two_jobs_for_one_delivery_at_once_send_once(app, client, merchant, rece
 
 
 def test_the_sweeper_is_registered_and_leaves_live_jobs_alone(app, client, merchant, receiver):
-    assert jobs.sweep_deliveries in core_jobs._sweepers
-    assert jobs.purge_events_hourly in core_jobs._sweepers
+    assert jobs.sweep_deliveries in app.extensions["checkout.sweepers"]
+    assert jobs.purge_events_hourly in app.extensions["checkout.sweepers"]
     app.config["WEBHOOK_SWEEP_GRACE_SECONDS"] = 0
     endpoint(client, merchant, receiver.url)
     cancel(merchant.id)                        # its job is queued: the sweeper sees it alive
@@ -48,12 +48,12 @@ def test_the_sweeper_is_registered_and_leaves_live_jobs_alone(app, client, merch
     [d] = deliveries()
     d.next_attempt_at = utcnow() + timedelta(hours=1)   # not due: not the sweeper's business
     db.session.commit()
-    from checkout.queue import redis_connection
+    from checkout.jobs.queue import redis_connection
     redis_connection().flushdb()
     assert jobs.sweep_deliveries() == 0
     d.next_attempt_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
-    report = core_jobs.sweep()
+    report = sweeper.sweep()
     assert report[jobs.sweep_deliveries.__qualname__] == 1
     run_jobs(app)
     assert [d.status for d in deliveries()] == ["succeeded"] and len(receiver.requests) == 1

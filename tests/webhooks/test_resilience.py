@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from checkout.extensions import db
 from checkout.models import Event, WebhookDelivery
-from checkout.timeutil import utcnow
+from checkout.core.timeutil import utcnow
 from checkout.webhooks_out import jobs
 
 from .support import attempts, deliveries, pay, run_jobs, verify
@@ -84,7 +84,7 @@ def test_a_worker_killed_mid_delivery(app, client, merchant, receiver, pg_databa
     pay(merchant.id)
     [d] = deliveries()
     code = (
-        "from checkout import create_app\n"
+        "from checkout.app import create_app\n"
         f"app = create_app({{'ENV': 'test', 'SQLALCHEMY_DATABASE_URI': {pg_database!r},\n"
         f"                  'REDIS_URL': {redis_url!r}, 'WEBHOOK_LEASE_SECONDS': 1,\n"
         "                  'WEBHOOK_READ_TIMEOUT': 60})\n"

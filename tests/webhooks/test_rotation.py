@@ -6,7 +6,7 @@ import standardwebhooks
 
 from checkout.extensions import db
 from checkout.models import WebhookEndpoint
-from checkout.timeutil import utcnow
+from checkout.core.timeutil import utcnow
 
 from .support import pay, run_jobs, verify
 

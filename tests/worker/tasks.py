@@ -4,7 +4,7 @@ import time
 from flask import current_app
 
 from checkout.extensions import db
-from checkout.queue import redis_connection
+from checkout.jobs.queue import redis_connection
 
 
 def record(value):

@@ -3,7 +3,7 @@ import argparse
 
 import redis
 
-from checkout import devserver
+from checkout.devtools import devserver
 
 
 def test_a_private_redis_is_started_when_none_answers(monkeypatch):

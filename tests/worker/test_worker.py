@@ -8,12 +8,14 @@ import pytest
 from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
-from checkout import jobs
+from checkout.jobs import payments as jobs
+from checkout.jobs import queue as job_queue
+from checkout.jobs import sweep as sweeper
 from checkout.extensions import db
-from checkout.ids import new_id
+from checkout.core.ids import new_id
 from checkout.models import Checkout, GatewayAccount, GatewayNotification, Merchant, Payment
-from checkout.timeutil import utcnow
-from checkout.worker_queue import ensure_job, get_queue
+from checkout.core.timeutil import utcnow
+from checkout.jobs.queue import ensure_job, get_queue
 
 from . import tasks
 
@@ -167,11 +169,11 @@ def _pending_payment(merchant, next_poll_in=-120, deadline_in=600, reference="re
 def test_sweep_brings_back_lost_polls_once(app, merchant, redis_conn):
     lost = _pending_payment(merchant)
     not_due = _pending_payment(merchant, next_poll_in=60)
-    report = jobs.sweep()
+    report = sweeper.sweep()
     assert report["polls"] == 1
-    assert get_queue().job_ids == [jobs.poll_job_id(lost)]
-    assert jobs.sweep()["polls"] == 0                     # already queued: not twice
-    assert jobs.poll_job_id(not_due) not in get_queue().job_ids
+    assert get_queue().job_ids == [job_queue.poll_job_id(lost)]
+    assert sweeper.sweep()["polls"] == 0                     # already queued: not twice
+    assert job_queue.poll_job_id(not_due) not in get_queue().job_ids
 
 
 def test_sweep_brings_back_unprocessed_notifications(app, merchant, redis_conn):
@@ -185,13 +187,13 @@ def test_sweep_brings_back_unprocessed_notifications(app, merchant, redis_conn):
                               dedup_key="b", headers={}, body=b"{}", received_at=utcnow())
     db.session.add_all([old, new])
     db.session.commit()
-    assert jobs.sweep()["notifications"] == 1
-    assert get_queue().job_ids == [jobs.notification_job_id(old.id)]
+    assert sweeper.sweep()["notifications"] == 1
+    assert get_queue().job_ids == [job_queue.notification_job_id(old.id)]
 
 
 def test_registered_sweepers_run_and_one_failing_does_not_stop_the_rest(app, monkeypatch):
     calls = []
-    monkeypatch.setattr(jobs, "_sweepers", [])
+    monkeypatch.setitem(app.extensions, "checkout.sweepers", [])
 
     def broken():
         raise RuntimeError("boom")
@@ -200,10 +202,10 @@ def test_registered_sweepers_run_and_one_failing_does_not_stop_the_rest(app, mon
         calls.append(1)
         return 3
 
-    jobs.register_sweeper(broken)
-    jobs.register_sweeper(counting)
-    jobs.register_sweeper(counting)          # registering twice keeps one
-    report = jobs.sweep()
+    sweeper.add_sweeper(app, broken)
+    sweeper.add_sweeper(app, counting)
+    sweeper.add_sweeper(app, counting)          # registering twice keeps one
+    report = sweeper.sweep()
     assert calls == [1]
     assert report[broken.__qualname__] == "error" and report[counting.__qualname__] == 3
 
@@ -218,7 +220,7 @@ def test_poll_payment_without_a_pending_payment_does_nothing(app, merchant):
 
 @pytest.mark.usefixtures("live_server")
 def test_a_pending_poll_reschedules_itself_under_one_id(merchant, worker, monkeypatch):
-    from checkout.gateways.feexpay import FeexPay
+    from checkout.gateways.feexpay.adapter import FeexPay
     from tests.integration.support import start
     monkeypatch.setattr(FeexPay, "poll_schedule", (1, 2))
     _c, payment_id = start(merchant, "04")
@@ -226,7 +228,7 @@ def test_a_pending_poll_reschedules_itself_under_one_id(merchant, worker, monkey
         lambda: (p := db.session.get(Payment, payment_id)).poll_attempts >= 2 and p)
     assert pay.status == "pending" and pay.next_poll_at > utcnow() - timedelta(seconds=1)
     conn = worker.connection
-    job = Job.fetch(jobs.poll_job_id(payment_id), connection=conn)
+    job = Job.fetch(job_queue.poll_job_id(payment_id), connection=conn)
     assert job.get_status() in (JobStatus.SCHEDULED, JobStatus.QUEUED, JobStatus.STARTED)
     polls = [k for k in conn.scan_iter("rq:job:poll-*")]
-    assert polls == [f"rq:job:{jobs.poll_job_id(payment_id)}".encode()]
+    assert polls == [f"rq:job:{job_queue.poll_job_id(payment_id)}".encode()]

@@ -1,9 +1,7 @@
 """OpenAPI fragment: checkouts."""
-from ...checkouts.params import (EXPIRES_DEFAULT, EXPIRES_MAX, EXPIRES_MIN, LOCALES,
-                                 METADATA_KEY_MAX, METADATA_MAX_KEYS, METADATA_VALUE_MAX)
-from ...payments.state import CHECKOUT_STATUSES
-from . import (AMOUNT, CURRENCY, IDEMPOTENCY_KEY, TIMESTAMP, body, errors, id_schema, list_of,
-               nullable, obj, ok, paging, path_id, ref)
+from checkout.checkouts.params import (EXPIRES_DEFAULT, EXPIRES_MAX, EXPIRES_MIN, LOCALES, METADATA_KEY_MAX, METADATA_MAX_KEYS, METADATA_VALUE_MAX)
+from checkout.payments.state import CHECKOUT_STATUSES
+from . import (AMOUNT, CURRENCY, IDEMPOTENCY_KEY, TIMESTAMP, body, errors, id_schema, list_of, nullable, obj, ok, paging, path_id, ref)
 
 _STR = {"type": "string"}
 _URL = {"type": "string", "format": "uri", "maxLength": 2000}

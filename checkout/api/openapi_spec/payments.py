@@ -1,7 +1,6 @@
 """OpenAPI fragment: payment attempts and refunds."""
-from ...payments.state import PAYMENT_STATUSES
-from . import (AMOUNT, CURRENCY, IDEMPOTENCY_KEY, TIMESTAMP, body, errors, id_schema, list_of,
-               nullable, obj, ok, paging, path_id, ref)
+from checkout.payments.state import PAYMENT_STATUSES
+from . import (AMOUNT, CURRENCY, IDEMPOTENCY_KEY, TIMESTAMP, body, errors, id_schema, list_of, nullable, obj, ok, paging, path_id, ref)
 
 _STR = {"type": "string"}
 

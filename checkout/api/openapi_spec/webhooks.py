@@ -1,9 +1,8 @@
 """OpenAPI fragment: webhook endpoints, events and their deliveries."""
-from ...events import EVENT_TYPES
-from ...webhooks_out.endpoints import MAX_ENDPOINTS
-from ...webhooks_out.schedule import RETRY_SCHEDULE
-from . import (IDEMPOTENCY_KEY, TIMESTAMP, body, errors, id_schema, list_of, nullable, obj, ok,
-               paging, path_id, ref)
+from checkout.events import EVENT_TYPES
+from checkout.webhooks_out.endpoints import MAX_ENDPOINTS
+from checkout.webhooks_out.schedule import RETRY_SCHEDULE
+from . import (IDEMPOTENCY_KEY, TIMESTAMP, body, errors, id_schema, list_of, nullable, obj, ok, paging, path_id, ref)
 
 _STR = {"type": "string"}
 _URL = {"type": "string", "maxLength": 2000, "description":

@@ -1,0 +1,54 @@
+"""Which ways to pay a checkout offers: the gateways' methods, filtered by the merchant's
+enabled accounts, the currency, the country, the amount limits and the checkout's list."""
+from dataclasses import dataclass
+
+from checkout.extensions import db
+from checkout.gateways import all_methods
+from checkout.gateways.base import Method
+from checkout.models import GatewayAccount
+
+
+@dataclass(frozen=True)
+class Offer:
+    method: Method
+    account_id: int
+
+
+def enabled_accounts(merchant_id, livemode):
+    return db.session.execute(
+        db.select(GatewayAccount).where(GatewayAccount.merchant_id == merchant_id,
+                                        GatewayAccount.livemode == livemode,
+                                        GatewayAccount.enabled.is_(True))
+    ).scalars().all()
+
+
+def method_fits(method, currency, amount, country=None):
+    """Whether ``method`` can take this amount in this currency (and country, if given)."""
+    if method.currencies and currency not in method.currencies:
+        return False
+    if country and method.country and method.country != country:
+        return False
+    if amount < method.min_amount or (method.max_amount and amount > method.max_amount):
+        return False
+    return True
+
+
+def offers_for(checkout, accounts=None):
+    """The methods the shopper may pick for ``checkout``, in catalog order."""
+    accounts = accounts if accounts is not None else enabled_accounts(checkout.merchant_id,
+                                                                      checkout.livemode)
+    catalog = all_methods()
+    allowed = set(checkout.methods) if checkout.methods else None
+    out = []
+    for account in accounts:
+        for code in account.methods:
+            method = catalog.get(code)
+            if method is None or method.gateway != account.gateway:
+                continue
+            if allowed is not None and code not in allowed:
+                continue
+            if method_fits(method, checkout.currency, checkout.amount, checkout.country):
+                out.append(Offer(method, account.id))
+    order = list(catalog)
+    out.sort(key=lambda o: order.index(o.method.code))
+    return out

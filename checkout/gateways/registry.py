@@ -1,0 +1,26 @@
+"""The gateway registry: one line per provider package, and the lookups built on it."""
+from .base import Gateway, Method
+from .cash import CashOnDelivery
+from .errors import GatewayNotSupported
+from .feexpay import FeexPay
+
+# Catalog order: the hosted page lists methods in this order. Add a gateway here.
+GATEWAYS: dict[str, Gateway] = {gw.name: gw for gw in (FeexPay(), CashOnDelivery())}
+METHODS: dict[str, Method] = {code: m for gw in GATEWAYS.values() for code, m in gw.methods.items()}
+
+
+def get_gateway(name: str) -> Gateway:
+    """The adapter registered under ``name``; raises GatewayNotSupported if none."""
+    try:
+        return GATEWAYS[name]
+    except KeyError:
+        raise GatewayNotSupported(f"unknown gateway {name!r}") from None
+
+
+def all_gateways() -> dict[str, Gateway]:
+    return dict(GATEWAYS)
+
+
+def all_methods() -> dict[str, Method]:
+    """Every method code of every gateway: {code: Method}, in catalog order."""
+    return dict(METHODS)

@@ -1,0 +1,53 @@
+"""Merchant accounts: creation with keys, link secret and test-mode gateway accounts."""
+import secrets
+
+from flask import current_app
+from werkzeug.security import generate_password_hash
+
+from checkout.core import secretbox
+from .keys import generate_key, hash_key
+from checkout.extensions import db
+from checkout.gateways import all_gateways, get_gateway
+from checkout.gateways.base import Account
+from checkout.core.ids import new_id
+from checkout.models import ApiKey, GatewayAccount, Merchant, MerchantUser
+
+
+def create_merchant(name, email, password, return_hosts=(), country=None):
+    """Create a merchant with one user, a test secret key, a link secret and test-mode
+    accounts at every gateway (their simulators). Flushes; returns
+    ``(merchant, test_secret_key, link_secret)`` — the only time the key is seen."""
+    link_secret = "lsec_" + secrets.token_urlsafe(32)
+    merchant = Merchant(public_id=new_id("mer", 16), name=name,
+                        link_secret_encrypted=secretbox.encrypt(link_secret),
+                        return_hosts=sorted({h.lower() for h in return_hosts}), country=country)
+    db.session.add(merchant)
+    db.session.flush()
+    db.session.add(MerchantUser(merchant_id=merchant.id, email=email.lower(),
+                                password_hash=generate_password_hash(password)))
+    key = generate_key(livemode=False)
+    db.session.add(ApiKey(merchant_id=merchant.id, livemode=False, key_hash=hash_key(key),
+                          prefix=key[:12]))
+    for gw in all_gateways().values():
+        db.session.add(GatewayAccount(
+            merchant_id=merchant.id, gateway=gw.name, livemode=False,
+            webhook_token=secrets.token_urlsafe(24),
+            credentials_encrypted=secretbox.encrypt(gw.test_credentials()),
+            methods=sorted(gw.methods), enabled=True))
+    db.session.flush()
+    return merchant, key, link_secret
+
+
+def link_secret(merchant):
+    return secretbox.decrypt(merchant.link_secret_encrypted)
+
+
+def account_context(account):
+    """The adapter's view of a gateway account: credentials, mode, base and notify URLs."""
+    gw = get_gateway(account.gateway)
+    cfg = current_app.config
+    base = gw.live_base_url if account.livemode else cfg["SIMULATOR_URL"] + gw.test_base_path
+    return Account(credentials=secretbox.decrypt(account.credentials_encrypted),
+                   livemode=account.livemode, base_url=base,
+                   notify_url=f"{cfg['CHECKOUT_PUBLIC_URL']}/webhooks/{account.gateway}/"
+                              f"{account.webhook_token}")

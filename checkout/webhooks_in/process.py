@@ -1,0 +1,102 @@
+"""Acting on a stored gateway notification (the job behind ``receive``)."""
+from datetime import timedelta
+
+from rq import Retry
+from werkzeug.datastructures import Headers
+
+from checkout.core.timeutil import utcnow
+from checkout.extensions import db
+from checkout.gateways import get_gateway
+from checkout.gateways.errors import GatewayDeclined, GatewayError, WebhookVerificationError
+from checkout.merchants.accounts import account_context
+from checkout.models import GatewayAccount, GatewayNotification, Payment, refreshed
+from checkout.payments import service
+from checkout.payments.refresh import fetch_and_apply
+from checkout.payments.state import Report
+
+# A notification that names no payment we know may be early (the provider answered
+# our initiate call after notifying): keep trying this long before calling it unknown.
+UNMATCHED_PATIENCE = timedelta(minutes=10)
+REDELIVERY_RETRIES = 20
+
+
+def process_notification(notification_id):
+    """Act on a stored gateway notification, at most once.
+
+    The raw notification is parsed again by the adapter; unless it carries a verified
+    result (a signed notification), nothing in it is believed: the payment it names is
+    asked about with a status call and only that answer is applied (providers.md 1.7 for
+    FeexPay). The payment is found by (account, provider reference), else by the
+    adapter's ``payment_hint`` within the same account. Returns the outcome recorded
+    (or ``rq.Retry`` to look again in a second when a redelivery came in while the
+    provider still said pending).
+    """
+    note = db.session.get(GatewayNotification, notification_id)
+    if note is None or note.processed_at is not None:
+        return None
+    seen = note.duplicates or 0
+    account = db.session.get(GatewayAccount, note.gateway_account_id)
+    gateway = get_gateway(note.gateway)
+    try:
+        parsed = gateway.parse_notification(account_context(account), Headers(note.headers),
+                                            bytes(note.body))
+    except WebhookVerificationError as exc:
+        return _finish(note, "rejected", str(exc))
+    payment = _find_payment(account, note.gateway, parsed)
+    if payment is None:
+        if utcnow() - note.received_at < UNMATCHED_PATIENCE:
+            return _leave(note, "no payment matches yet")
+        return _finish(note, "unknown_payment")
+    if payment.provider_reference and payment.provider_reference != parsed.provider_reference:
+        return _finish(note, "reference_mismatch")
+    if parsed.result is not None and not gateway.notifications_need_confirmation:
+        result = parsed.result
+        decision = service.apply_result(payment.id, result, "webhook")
+        db.session.commit()
+    else:
+        try:
+            result, decision = fetch_and_apply(payment.id, "webhook",
+                                               reference=parsed.provider_reference)
+        except (WebhookVerificationError, GatewayDeclined) as exc:
+            # The provider does not confirm that reference for this payment.
+            return _finish(refreshed(GatewayNotification, notification_id), "rejected",
+                           f"{exc.code}: {exc}")
+        except GatewayError as exc:
+            # Cannot tell now: left unprocessed, the sweeper tries again in a minute.
+            return _leave(refreshed(GatewayNotification, notification_id),
+                          f"{exc.code}: {exc}")
+    note = refreshed(GatewayNotification, notification_id)
+    if result.status == Report.PENDING and note.duplicates > seen:
+        # Redelivered while we asked: the provider may have settled since (its webhooks
+        # repeat under the same dedup key). Ask again shortly rather than miss it.
+        _leave(note, "redelivered while pending")
+        return Retry(max=REDELIVERY_RETRIES, interval=1)
+    outcome = Report.PENDING if result.status == Report.PENDING else decision.outcome
+    return _finish(note, outcome)
+
+
+def _find_payment(account, gateway, parsed):
+    base = db.select(Payment).where(Payment.gateway_account_id == account.id,
+                                    Payment.gateway == gateway)
+    payment = db.session.execute(
+        base.where(Payment.provider_reference == parsed.provider_reference)
+        .order_by(Payment.created_at.desc()).limit(1)
+    ).scalar_one_or_none()
+    hint = getattr(parsed, "payment_hint", None)
+    if payment is None and hint:
+        payment = db.session.execute(base.where(Payment.id == hint)).scalar_one_or_none()
+    return payment
+
+
+def _finish(note, outcome, error=None):
+    note.processed_at = utcnow()
+    note.outcome = outcome
+    note.error = (error or None) and error[:2000]
+    db.session.commit()
+    return outcome
+
+
+def _leave(note, error):
+    note.error = error[:2000]
+    db.session.commit()
+    return "retry_later"

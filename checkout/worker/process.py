@@ -1,0 +1,122 @@
+"""The RQ worker: the app is built once per process and every job runs in that process,
+inside its own app context (SimpleWorker-style: no fork per job).
+
+RQ's default worker forks a child per job, which then has to import and build the app:
+a few jobs per second; loading it once per process is about two orders of magnitude
+faster (bench/worker_polls.py measures whole polls). A job that raises is recorded as
+failed and the worker goes on; a job that hangs is cut by the RQ job timeout (every
+outbound call also has its own timeout); the database session is removed after every
+job. ``flask --app wsgi worker --processes N`` runs N of these under a supervisor
+(``worker.supervisor``), which also runs the scheduler and the periodic jobs.
+
+    python -m checkout.worker [--queues default] [--parent-pid PID]
+
+runs one worker process (what the supervisor starts; ``worker/__main__.py``).
+"""
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+
+import redis
+from rq import SimpleWorker
+from rq.exceptions import StopRequested
+from rq.timeouts import TimerDeathPenalty, UnixSignalDeathPenalty
+
+from checkout.extensions import db
+from checkout.logs import request_id_var
+from checkout.jobs.queue import CheckoutQueue
+
+log = logging.getLogger(__name__)
+
+
+def worker_name():
+    return f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:6]}"
+
+
+def worker_connection(url):
+    """A Redis client for a worker: no socket timeout of ours (RQ sets one above its
+    blocking dequeue timeout)."""
+    return redis.Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
+
+
+class CheckoutWorker(SimpleWorker):
+    """Runs each job in this process inside ``app.app_context()``.
+
+    ``idle_poll`` is how long one blocking dequeue waits before the worker looks at its
+    stop flag again (RQ's own loop only stops on a signal while idle)."""
+
+    queue_class = CheckoutQueue
+    death_penalty_class = UnixSignalDeathPenalty
+
+    def __init__(self, queues, app, idle_poll=5, **kwargs):
+        self.app = app
+        self.idle_poll = idle_poll
+        self._stop_event = threading.Event()
+        kwargs.setdefault("name", worker_name())
+        kwargs.setdefault("default_result_ttl", 0)
+        super().__init__(queues, **kwargs)
+
+    def perform_job(self, job, queue, execution):
+        token = request_id_var.set(f"job_{job.id}")
+        try:
+            with self.app.app_context():
+                try:
+                    return super().perform_job(job, queue, execution)
+                finally:
+                    db.session.remove()
+        finally:
+            request_id_var.reset(token)
+
+    def dequeue_job_and_maintain_ttl(self, timeout, max_idle_time=None):
+        if timeout is None:  # burst mode: a non-blocking pop
+            return super().dequeue_job_and_maintain_ttl(None, max_idle_time)
+        wait = max(0.2, min(timeout, self.idle_poll))
+        while True:
+            if self._stop_event.is_set():
+                raise StopRequested()
+            result = super().dequeue_job_and_maintain_ttl(wait, max_idle_time=wait)
+            if result is not None:
+                return result
+
+    def stop(self):
+        """Ask the worker to stop after the job it is running (from any thread)."""
+        self._stop_event.set()
+        self._stop_requested = True
+
+
+class ThreadWorker(CheckoutWorker):
+    """The same worker for a non-main thread (tests, benchmarks): signal-free job
+    timeouts and no signal handlers."""
+
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self):
+        pass
+
+
+def run_worker(app, queues=None, parent_pid=None, burst=False):
+    """Run one worker in this process until SIGTERM/SIGINT (or until the queues are
+    empty when ``burst``). With ``parent_pid``, stop when that process is gone (a
+    supervisor killed with SIGKILL must not leave orphans working)."""
+    queues = queues or app.config.get("RQ_QUEUES", ["default"])
+    conn = worker_connection(app.config["REDIS_URL"])
+    worker = CheckoutWorker(queues, app=app, connection=conn)
+    if parent_pid:
+        _watch_parent(worker, parent_pid)
+    worker.work(burst=burst, logging_level=app.config.get("LOG_LEVEL", "INFO"),
+                with_scheduler=False)
+    return worker
+
+
+def _watch_parent(worker, parent_pid):
+    def watch():
+        while not worker._stop_event.is_set():
+            if os.getppid() != parent_pid:
+                log.warning("supervisor gone; worker stopping", extra={"parent": parent_pid})
+                worker.stop()
+                return
+            time.sleep(1)
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
