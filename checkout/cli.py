@@ -18,6 +18,7 @@ from .extensions import db
 from .merchants.accounts import create_merchant
 from .merchants.testmode import register_test_accounts
 from .simulators import close, make_simulator_server
+from .worker.process import run_worker
 from .worker.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,17 @@ def worker_command(processes, periodic_seconds):
                periodic_seconds=periodic_seconds).run()
 
 
+@click.command("worker-process", hidden=True)
+@click.option("--queues", default=None, help="Comma-separated queue names.")
+@click.option("--parent-pid", type=int, default=None,
+              help="Stop when this process (the supervisor) is gone.")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker_process_command(queues, parent_pid, burst):
+    """Run one worker in this process (``worker`` starts and watches N of these)."""
+    run_worker(current_app._get_current_object(), queues.split(",") if queues else None,
+               parent_pid=parent_pid, burst=burst)
+
+
 @click.command("simulators")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5001, show_default=True, type=int)
@@ -105,4 +117,5 @@ def simulators_command(host, port):
 def register_commands(app):
     app.cli.add_command(merchants_cli)
     app.cli.add_command(worker_command)
+    app.cli.add_command(worker_process_command)
     app.cli.add_command(simulators_command)

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from phonenumbers import SUPPORTED_REGIONS
 
 from checkout.gateways import all_methods
-from .offers import method_fits, offers_for
+from checkout.payments.offers import method_fits, offers_for
 from checkout.core.money import MoneyError, validate_amount
 from checkout.core.phones import PhoneError, normalize
 

@@ -5,7 +5,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 
 from checkout.checkouts.context import merchant_context
 from checkout.extensions import db
-from checkout.checkouts.offers import offers_for
+from checkout.payments.offers import offers_for
 from checkout.payments import service
 from checkout.payments.flow import start_payment
 from checkout.payments.service import PaymentStateError

@@ -39,6 +39,7 @@ SCHEDULER_LATE_SECONDS = 30
 POLL_PAYMENT = "checkout.jobs.payments.poll_payment"
 INITIATE_PAYMENT = "checkout.jobs.payments.initiate_payment"
 DELIVER_WEBHOOK = "checkout.webhooks_out.jobs.deliver"
+PROCESS_NOTIFICATION = "checkout.webhooks_in.process.process_notification"
 INITIATE_JOB_TIMEOUT = 180      # a blocking initiate call may hold its job ~2 minutes
 
 _pools = {}

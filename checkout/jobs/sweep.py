@@ -13,11 +13,10 @@ from checkout.extensions import db
 from checkout.gateways import all_gateways
 from checkout.models import GatewayNotification, Payment
 from checkout.payments.state import PaymentStatus
-from checkout.webhooks_in.process import process_notification
 
 from .payments import initiate_payment, poll_payment
-from .queue import (INITIATE_JOB_TIMEOUT, ensure_job, get_queue, initiate_job_id,
-                    notification_job_id, poll_job_id)
+from .queue import (INITIATE_JOB_TIMEOUT, PROCESS_NOTIFICATION, ensure_job, get_queue,
+                    initiate_job_id, notification_job_id, poll_job_id)
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +92,7 @@ def sweep_core():
             GatewayNotification.processed_at.is_(None),
             GatewayNotification.received_at <= now - note_wait
     ).order_by(GatewayNotification.received_at)):
-        if ensure_job(process_notification, note_id, job_id=notification_job_id(note_id),
+        if ensure_job(PROCESS_NOTIFICATION, note_id, job_id=notification_job_id(note_id),
                       queue=queue):
             report["notifications"] += 1
     db.session.commit()

@@ -7,7 +7,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from checkout.core.timeutil import utcnow
 from checkout.extensions import db
-from checkout.payments.state import CheckoutStatus, PaymentStatus, RefundStatus
 from .types import JSONType
 
 
@@ -39,7 +38,7 @@ class Checkout(db.Model):
     cancel_url: Mapped[str | None] = mapped_column(String(2000))
     metadata_: Mapped[dict | None] = mapped_column("metadata", JSONType)
     locale: Mapped[str | None] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(16), default=CheckoutStatus.OPEN)
+    status: Mapped[str] = mapped_column(String(16))  # payments.state.CheckoutStatus
     # The successful payment attempt, once there is one.
     payment_id: Mapped[str | None] = mapped_column(String(40))
     # The newest attempt (set when one starts): the hosted page joins it by key.
@@ -73,7 +72,7 @@ class Payment(db.Model):
     currency: Mapped[str] = mapped_column(String(3))
     phone: Mapped[str | None] = mapped_column(String(20))  # E.164; masked on every output
     provider_reference: Mapped[str | None] = mapped_column(String(128))
-    status: Mapped[str] = mapped_column(String(16), default=PaymentStatus.PENDING)
+    status: Mapped[str] = mapped_column(String(16))  # payments.state.PaymentStatus
     failure_code: Mapped[str | None] = mapped_column(String(64))
     failure_message: Mapped[str | None] = mapped_column(String(500))
     # A next step for the shopper: {"type": "redirect", "url": ...} or {"type": "otp"}.
@@ -97,7 +96,7 @@ class Refund(db.Model):
     livemode: Mapped[bool] = mapped_column(Boolean)
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(16), default=RefundStatus.PENDING)
+    status: Mapped[str] = mapped_column(String(16))  # payments.state.RefundStatus
     reason: Mapped[str | None] = mapped_column(String(500))
     provider_reference: Mapped[str | None] = mapped_column(String(128))
     failure_message: Mapped[str | None] = mapped_column(Text)

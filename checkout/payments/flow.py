@@ -15,7 +15,7 @@ from checkout.gateways.base import GatewayResult, PaymentRequest
 from checkout.gateways.errors import GatewayError, GatewayUnavailable
 from checkout.core.ids import new_id
 from checkout.merchants.accounts import account_context
-from checkout.checkouts.offers import offers_for
+from .offers import offers_for
 from checkout.models import Checkout, GatewayAccount, Payment
 from checkout.jobs.queue import (INITIATE_JOB_TIMEOUT, INITIATE_PAYMENT, POLL_PAYMENT,
                                  enqueue_after_commit, initiate_job_id, poll_job_id)

@@ -9,9 +9,9 @@ outbound call also has its own timeout); the database session is removed after e
 job. ``flask --app wsgi worker --processes N`` runs N of these under a supervisor
 (``worker.supervisor``), which also runs the scheduler and the periodic jobs.
 
-    python -m checkout.worker [--queues default] [--parent-pid PID]
+    flask --app checkout.app worker-process [--queues default] [--parent-pid PID]
 
-runs one worker process (what the supervisor starts; ``worker/__main__.py``).
+runs one worker process (what the supervisor starts).
 """
 import logging
 import os

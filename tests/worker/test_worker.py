@@ -63,7 +63,8 @@ def test_a_hung_job_is_cut_by_its_timeout_in_a_worker_process(app, redis_conn):
     hung = queue.enqueue(tasks.sleep, 60, job_timeout=1)
     queue.enqueue(tasks.record, "next")
     started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "checkout.worker", "--burst"], env=worker_env(app),
+    subprocess.run([sys.executable, "-m", "flask", "--app", "checkout.app", "worker-process",
+                    "--burst"], env=worker_env(app),
                    timeout=30, check=True, capture_output=True)
     assert time.monotonic() - started < 20
     assert _ran(redis_conn) == ["checkout:next"]
