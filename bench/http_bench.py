@@ -1,7 +1,7 @@
 """HTTP benchmark of issue #2: checkout creation and the hosted page, side by side with
 two bare endpoints on the same gunicorn server (the framework's ceiling on this box).
 
-    .venv/bin/python bench/http_bench.py [--rows 1000000] [--duration 10] [--workers 4]
+    .venv/bin/python -m bench.http_bench [--rows 1000000] [--duration 10] [--workers 4]
 
 Needs PostgreSQL (database `checkout_bench` is dropped and re-created), Redis, and
 Debian's `wrk`. Prints requests/s and p50/p99 latency for each endpoint, the ratios to
@@ -15,7 +15,6 @@ import re
 import secrets
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from html.parser import HTMLParser
@@ -24,7 +23,6 @@ from urllib.request import Request, urlopen
 import psycopg
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 DB_URL = PG_ADMIN.rsplit("/", 1)[0] + "/checkout_bench"
 PORT = int(os.environ.get("BENCH_PORT", "8077"))
@@ -195,7 +193,8 @@ def main():
     hosted = by["hosted checkout page"]["rps"] / by["bare lookup + render"]["rps"]
     print(f"\ncreate / bare insert = {create:.0%} (target >= 75%)")
     print(f"hosted page / bare lookup+render = {hosted:.0%} (target >= 65%)")
-    print(f"method picker page weight, gzip: {sum(weight.values())} bytes {weight} (target < 30 KB)")
+    print(f"method picker page weight, gzip: {sum(weight.values())} bytes {weight} "
+          "(target < 30 KB)")
 
 
 if __name__ == "__main__":

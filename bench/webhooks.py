@@ -2,7 +2,7 @@
 (``flask --app wsgi worker --processes 2``) and a local receiver that verifies every
 Standard Webhooks signature.
 
-    .venv/bin/python bench/webhooks.py [--events 3000] [--rate 50] [--duration 20]
+    .venv/bin/python -m bench.webhooks [--events 3000] [--rate 50] [--duration 20]
 
 1. Throughput: ``--events`` paid checkouts are committed while no worker runs (their
    deliveries wait in the queue), then the two worker processes start; events/s is
@@ -14,25 +14,33 @@ Standard Webhooks signature.
 Needs PostgreSQL (database ``checkout_bench_webhooks`` is dropped and re-created) and
 Redis (db 13 is flushed).
 """
+import argparse
+import json
 import os
+import signal
+import statistics
+import subprocess
 import sys
+import threading
+import time
+from urllib.request import urlopen
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-sys.path.insert(0, ROOT)
+import psycopg
+import redis
+from flask_migrate import upgrade
 
-import argparse  # noqa: E402
-import base64  # noqa: E402
-import hashlib  # noqa: E402
-import hmac  # noqa: E402
-import json  # noqa: E402
-import signal  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
-from urllib.request import urlopen  # noqa: E402
+from checkout.app import create_app
+from checkout.core.ids import new_id
+from checkout.core.timeutil import utcnow
+from checkout.events import add_listener
+from checkout.extensions import db
+from checkout.gateways.base import GatewayResult
+from checkout.merchants.accounts import create_merchant
+from checkout.models import Checkout, GatewayAccount, Payment
+from checkout.payments import service
+from checkout.webhooks_out.endpoints import create_endpoint
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # cwd of the children
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 DB_NAME = "checkout_bench_webhooks"
 DB_URL = PG_ADMIN.rsplit("/", 1)[0] + "/" + DB_NAME
@@ -40,49 +48,6 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 RECEIVER_PORT = int(os.environ.get("BENCH_RECEIVER_PORT", "8078"))
 ENV = dict(os.environ, DATABASE_URL=DB_URL, REDIS_URL=REDIS_URL, CHECKOUT_ENV="development",
            CHECKOUT_ENCRYPTION_KEY="bench-webhooks-key", LOG_LEVEL="WARNING")
-
-
-# -- the receiver (a separate process) ------------------------------------------------
-
-def run_receiver(port, secret):
-    key = base64.b64decode(secret[len("whsec_"):])
-    arrivals, bad = {}, []
-    lock = threading.Lock()
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_POST(self):
-            now = time.time()
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            msg_id, ts = self.headers["webhook-id"], self.headers["webhook-timestamp"]
-            expected = base64.b64encode(hmac.new(key, f"{msg_id}.{ts}.".encode() + body,
-                                                 hashlib.sha256).digest()).decode()
-            ok = any(hmac.compare_digest(expected, s.split(",", 1)[1])
-                     for s in self.headers["webhook-signature"].split(" "))
-            with lock:
-                if ok:
-                    arrivals.setdefault(msg_id, now)
-                else:
-                    bad.append(msg_id)
-            self._send(200, b"{}")
-
-        def do_GET(self):
-            with lock:
-                out = json.dumps({"arrivals": arrivals, "bad": bad}).encode()
-            self._send(200, out)
-
-        def _send(self, status, body):
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    ThreadingHTTPServer.daemon_threads = True
-    ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
 
 
 def results():
@@ -93,23 +58,16 @@ def results():
 # -- set-up ------------------------------------------------------------------------------
 
 def setup():
-    import psycopg
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {DB_NAME}")
     os.environ.update(ENV)
-    import redis
     redis.Redis.from_url(REDIS_URL).flushdb()
-    from checkout.app import create_app
-    from checkout.extensions import db
     app = create_app()
     ctx = app.app_context()
     ctx.push()
-    from flask_migrate import upgrade
     upgrade()
     db.metadata.create_all(db.engine, checkfirst=True)   # tables newer than the migration
-    from checkout.merchants.accounts import create_merchant
-    from checkout.webhooks_out.endpoints import create_endpoint
     merchant, _, _ = create_merchant("Bench Shop", "bench@shop.example", "bench-password-1",
                                      ["shop.example"], "BJ")
     _, secret = create_endpoint(merchant.id, False, f"http://127.0.0.1:{RECEIVER_PORT}/hooks")
@@ -120,12 +78,6 @@ def setup():
 def paid_checkout(merchant_id, account_id):
     """One checkout paid through the payment services (cash on delivery), committed.
     Returns (event id, commit time)."""
-    from checkout.extensions import db
-    from checkout.gateways.base import GatewayResult
-    from checkout.core.ids import new_id
-    from checkout.models import Checkout, Payment
-    from checkout.payments import service
-    from checkout.core.timeutil import utcnow
     now = utcnow()
     checkout = Checkout(id=new_id("cs"), merchant_id=merchant_id, livemode=False,
                         order_id=new_id("ord", 12), amount=5000, currency="XOF", status="open",
@@ -144,7 +96,7 @@ def paid_checkout(merchant_id, account_id):
     return event_id, time.time()
 
 
-_last_event = threading.local()   # set by an on_event listener, per driver thread
+_last_event = threading.local()   # set by an event listener (add_listener), per driver thread
 
 
 def wait_for(ids, timeout):
@@ -174,14 +126,12 @@ def main():
     args = parser.parse_args()
 
     app, merchant_id, secret = setup()
-    from checkout.events import add_listener
-    from checkout.extensions import db
-    from checkout.models import GatewayAccount
     add_listener(app, lambda event: setattr(_last_event, "id", event.id))
     account_id = db.session.execute(db.select(GatewayAccount.id).where(
         GatewayAccount.merchant_id == merchant_id, GatewayAccount.gateway == "cod")).scalar_one()
 
-    receiver = subprocess.Popen([sys.executable, __file__, "--receiver", secret], cwd=ROOT)
+    receiver = subprocess.Popen([sys.executable, "-m", "bench.webhook_receiver", secret],
+                                cwd=ROOT)
     workers = None
     try:
         time.sleep(0.5)
@@ -245,7 +195,4 @@ def main():
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--receiver":
-        run_receiver(RECEIVER_PORT, sys.argv[2])
-    else:
-        main()
+    main()

@@ -1,7 +1,7 @@
 """Benchmark: status polls per second through the real worker, on PostgreSQL, against the
 FeexPay simulator (its own process, over HTTP).
 
-    .venv/bin/python bench/worker_polls.py [--payments 1000] [--processes 1] [--seconds 10]
+    .venv/bin/python -m bench.worker_polls [--payments 1000] [--processes 1] [--seconds 10]
 
 ``--payments`` attempts are started through ``payments.flow.start_payment`` with a
 "never answers" number (they stay pending), their polls are queued at once, and
@@ -14,19 +14,35 @@ to the simulator, ``apply_result`` under its row locks, the reschedule (``rq.Ret
 Needs PostgreSQL (database ``checkout_bench_polls`` is dropped and re-created) and Redis
 (db 14 is flushed).
 """
+import argparse
+import cProfile
 import os
+import socket
+import subprocess
 import sys
+import time
+from datetime import timedelta
+from urllib.request import urlopen
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-sys.path.insert(0, ROOT)
+import psycopg
+import redis
+from flask_migrate import upgrade
 
-import argparse  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import time  # noqa: E402
-from urllib.request import urlopen  # noqa: E402
+from checkout.app import create_app
+from checkout.core.ids import new_id
+from checkout.core.timeutil import utcnow
+from checkout.extensions import db
+from checkout.gateways.feexpay.adapter import FeexPay
+from checkout.jobs.payments import poll_payment
+from checkout.jobs.queue import ensure_job, get_queue, poll_job_id
+from checkout.merchants.accounts import create_merchant
+from checkout.merchants.testmode import register_test_accounts
+from checkout.models import Checkout, Payment
+from checkout.payments.flow import start_payment
+from checkout.worker.periodic import SchedulerThread
+from checkout.worker.process import run_worker, worker_connection
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # cwd of the children
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 DB_NAME = "checkout_bench_polls"
 DB_URL = PG_ADMIN.rsplit("/", 1)[0] + "/" + DB_NAME
@@ -47,29 +63,16 @@ def _config(sim_url):
 
 def child(sim_url):
     """One worker process: the real worker, with a 1-second poll interval."""
-    from checkout.app import create_app
-    from checkout.gateways.feexpay.adapter import FeexPay
-    from checkout.worker.process import run_worker
     FeexPay.poll_schedule = (1,)
     profile = os.environ.get("BENCH_PROFILE")   # a path: write cProfile stats there
     if not profile:
         return run_worker(create_app(_config(sim_url)))
-    import cProfile
     cProfile.runctx("run_worker(create_app(_config(sim_url)))", globals(), locals(),
                     f"{profile}.{os.getpid()}")
 
 
 def setup(app, payments):
-    import psycopg
-    from flask_migrate import upgrade
 
-    from checkout.extensions import db
-    from checkout.core.ids import new_id
-    from checkout.merchants.accounts import create_merchant
-    from checkout.models import Checkout
-    from checkout.payments.flow import start_payment
-    from checkout.merchants.testmode import register_test_accounts
-    from checkout.core.timeutil import utcnow
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{DB_NAME}"')
@@ -79,7 +82,6 @@ def setup(app, payments):
         merchant, _key, _secret = create_merchant("Bench", "bench@example.com", "pw", (), "BJ")
         db.session.commit()
         register_test_accounts(merchant.id)
-        from datetime import timedelta
         for i in range(payments):
             cid = new_id("cs")
             db.session.add(Checkout(id=cid, merchant_id=merchant.id, livemode=False,
@@ -101,15 +103,7 @@ def main():
     if args.child:
         return child(args.child)
 
-    import redis
 
-    from checkout.app import create_app
-    from checkout.extensions import db
-    from checkout.jobs.payments import poll_job_id, poll_payment
-    from checkout.models import Payment
-    from checkout.worker.process import worker_connection
-    from checkout.jobs.queue import ensure_job, get_queue
-    from checkout.worker.periodic import SchedulerThread
 
     port = _free_port()
     sim_url = f"http://127.0.0.1:{port}"
@@ -138,7 +132,7 @@ def main():
                 ensure_job(poll_payment, pid, job_id=poll_job_id(pid), queue=queue)
             db.session.remove()
         scheduler = SchedulerThread(["default"], conn).start()
-        workers = [subprocess.Popen([sys.executable, os.path.abspath(__file__), "--child",
+        workers = [subprocess.Popen([sys.executable, "-m", "bench.worker_polls", "--child",
                                      sim_url], cwd=ROOT) for _ in range(args.processes)]
 
         def polled():

@@ -18,7 +18,6 @@ from .extensions import db
 from .merchants.accounts import create_merchant
 from .merchants.testmode import register_test_accounts
 from .simulators import close, make_simulator_server
-from .worker.process import run_worker
 from .worker.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
@@ -41,7 +40,7 @@ def create_merchant_command(name, email, password, return_hosts, country):
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise click.ClickException(f"a merchant user with email {email} already exists")
+        raise click.ClickException(f"a merchant user with email {email} already exists") from None
     shops = register_test_accounts(merchant.id)
     click.echo(json.dumps({
         "public_id": merchant.public_id,
@@ -72,17 +71,6 @@ def worker_command(processes, periodic_seconds):
     click.echo(f"starting {processes} worker process(es); Ctrl-C stops them")
     Supervisor(current_app._get_current_object(), processes=processes,
                periodic_seconds=periodic_seconds).run()
-
-
-@click.command("worker-process", hidden=True)
-@click.option("--queues", default=None, help="Comma-separated queue names.")
-@click.option("--parent-pid", type=int, default=None,
-              help="Stop when this process (the supervisor) is gone.")
-@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-def worker_process_command(queues, parent_pid, burst):
-    """Run one worker in this process (``worker`` starts and watches N of these)."""
-    run_worker(current_app._get_current_object(), queues.split(",") if queues else None,
-               parent_pid=parent_pid, burst=burst)
 
 
 @click.command("simulators")
@@ -117,5 +105,4 @@ def simulators_command(host, port):
 def register_commands(app):
     app.cli.add_command(merchants_cli)
     app.cli.add_command(worker_command)
-    app.cli.add_command(worker_process_command)
     app.cli.add_command(simulators_command)

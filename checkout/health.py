@@ -2,8 +2,9 @@
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
-from .extensions import db
 from checkout.jobs.queue import redis_connection
+
+from .extensions import db
 
 bp = Blueprint("health", __name__)
 

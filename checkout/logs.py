@@ -22,8 +22,9 @@ class _ContextFilter(logging.Filter):
 
 def configure_logging(app):
     handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-                                       rename_fields={"levelname": "level", "asctime": "time"}))
+    handler.setFormatter(JsonFormatter(
+        "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+        rename_fields={"levelname": "level", "asctime": "time"}))
     handler.addFilter(_ContextFilter())
     root = logging.getLogger()
     if not any(getattr(h, "_checkout", False) for h in root.handlers):

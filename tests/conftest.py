@@ -1,22 +1,28 @@
 """Shared fixtures. The suite runs against the real PostgreSQL and Redis of the machine:
 a missing server is an error (never a skip), as CI requires."""
 import os
-import threading
 import uuid
 
 import psycopg
 import pytest
 import redis as redis_lib
-from sqlalchemy import text
-from werkzeug.serving import make_server
+from flask_migrate import upgrade
+from sqlalchemy import func, text
 
+from checkout.api.auth import forget_cached_keys
 from checkout.app import create_app
 from checkout.extensions import db
+from checkout.models import Checkout, Event, IdempotencyRecord, Payment, PaymentEvent, Refund
+from tests import factories
 
 pytest_plugins = ["tests.fixtures_runtime"]
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# TEST_REDIS_URL names one database for the run; without it, the run claims a free
+# database number of the local Redis (1..15), so that several runs on one machine never
+# flush each other's queues.
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+REDIS_SERVER = os.environ.get("TEST_REDIS_SERVER", "redis://127.0.0.1:6379")
 _TEST_DB = f"checkout_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
 
 
@@ -25,7 +31,7 @@ def _pg_url(dbname):
 
 
 @pytest.fixture(scope="session")
-def pg_database():
+def pg_database(redis_url):
     """A fresh PostgreSQL database for this run, migrated from empty, dropped at the end."""
     try:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
@@ -33,9 +39,8 @@ def pg_database():
     except psycopg.OperationalError as exc:
         pytest.fail(f"PostgreSQL is required at {PG_ADMIN_URL}: {exc}", pytrace=False)
     url = _pg_url(_TEST_DB)
-    app = create_app({"ENV": "test", "SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": REDIS_URL})
+    app = create_app({"ENV": "test", "SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": redis_url})
     with app.app_context():
-        from flask_migrate import upgrade
         upgrade()
         db.engine.dispose()
     yield url
@@ -45,11 +50,31 @@ def pg_database():
 
 @pytest.fixture(scope="session")
 def redis_url():
+    if TEST_REDIS_URL:
+        try:
+            with redis_lib.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2) as probe:
+                probe.ping()
+        except redis_lib.RedisError as exc:
+            pytest.fail(f"Redis is required at {TEST_REDIS_URL}: {exc}", pytrace=False)
+        yield TEST_REDIS_URL
+        return
     try:
-        redis_lib.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+        locks = redis_lib.Redis.from_url(f"{REDIS_SERVER}/0", socket_connect_timeout=2)
+        owner = f"{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        number = next((n for n in range(15, 0, -1)
+                       if locks.set(f"checkout-tests:db:{n}", owner, nx=True, ex=4 * 3600)),
+                      None)
     except redis_lib.RedisError as exc:
-        pytest.fail(f"Redis is required at {REDIS_URL}: {exc}", pytrace=False)
-    return REDIS_URL
+        pytest.fail(f"Redis is required at {REDIS_SERVER}: {exc}", pytrace=False)
+    if number is None:
+        locks.close()
+        pytest.fail("every Redis database 1..15 is claimed by another test run; set "
+                    "TEST_REDIS_URL or delete the keys checkout-tests:db:* in db 0",
+                    pytrace=False)
+    yield f"{REDIS_SERVER}/{number}"
+    if locks.get(f"checkout-tests:db:{number}") == owner.encode():
+        locks.delete(f"checkout-tests:db:{number}")
+    locks.close()
 
 
 @pytest.fixture
@@ -82,7 +107,6 @@ def app(pg_database, redis_conn, redis_url):
     app = make_test_app(pg_database, redis_url)
     with app.app_context():
         _truncate_all()
-        from checkout.api.auth import forget_cached_keys
         forget_cached_keys()
         yield app
         db.session.remove()
@@ -99,27 +123,11 @@ def runner(app):
     return app.test_cli_runner()
 
 
-class Merchant:
-    """What a test needs of a merchant: its row's ids and the secrets shown once."""
-
-    def __init__(self, row, key, link_secret):
-        self.id, self.public_id, self.name = row.id, row.public_id, row.name
-        self.key, self.link_secret = key, link_secret
-        self.auth = {"Authorization": f"Bearer {key}"}
-
-
 @pytest.fixture
 def make_merchant(app):
-    """Factory: make_merchant(name="Shop", return_hosts=("shop.example",))."""
-    from checkout.merchants.accounts import create_merchant
-
-    def factory(name="Demo Shop", email=None, return_hosts=("shop.example",), country="BJ"):
-        row, key, secret = create_merchant(name, email or f"{uuid.uuid4().hex[:8]}@shop.example",
-                                           "correct horse battery", return_hosts, country)
-        db.session.commit()
-        return Merchant(row, key, secret)
-
-    return factory
+    """``make_merchant(name="Shop", return_hosts=("shop.example",))`` -> a committed
+    ``factories.Merchant``."""
+    return factories.make_merchant
 
 
 @pytest.fixture
@@ -127,19 +135,14 @@ def merchant(make_merchant):
     return make_merchant()
 
 
-class ServerThread:
-    """A real HTTP server on 127.0.0.1 serving a WSGI app in a thread."""
+COUNTED = (Checkout, Payment, Refund, Event, PaymentEvent, IdempotencyRecord)
 
-    def __init__(self, wsgi_app):
-        self.server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
-        self.port = self.server.server_port
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.thread.join(5)
+@pytest.fixture
+def counts(app):
+    """``counts()`` -> the number of rows of every table a request could write."""
+    def count():
+        db.session.rollback()
+        return {m.__tablename__: db.session.execute(db.select(func.count()).select_from(m))
+                .scalar_one() for m in COUNTED}
+    return count

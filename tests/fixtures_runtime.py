@@ -1,8 +1,10 @@
 """Fixtures that run real processes and servers: the provider simulators, the app on a
 real HTTP port, RQ workers.
 
+- ``ServerThread(wsgi_app)``: a context manager serving an app on a real 127.0.0.1 port.
 - ``simulator`` (session): every provider simulator on a real port, fast timings
-  (``SIM_CONFIG``); ``.url``, ``.app``, ``.reset()``. Reset by ``live_server``.
+  (``SIM_CONFIG``); ``.url``, ``.app``, ``.reset()``, ``.transactions()`` and
+  ``.transaction(reference)`` (what FeexPay holds). Reset by ``live_server``.
 - ``live_server``: the test ``app`` (PostgreSQL test database, Redis db 15) on a real
   port, with CHECKOUT_PUBLIC_URL = its own URL and SIMULATOR_URL = the simulator's;
   ``.url``, ``.app``. Test shops are registered with the simulator automatically (those
@@ -15,35 +17,72 @@ real HTTP port, RQ workers.
 - ``run_jobs_until``: no background worker; ``run_jobs_until(predicate, timeout)`` runs
   queued and due scheduled jobs in the calling thread until ``predicate()`` is truthy.
 
-Predicates run in the test's app context after a rollback (so they see what the worker
-committed): commit your own changes before waiting.
+Both wait with ``tests.waiting.wait_until``. Predicates run in the test's app context
+after a rollback (so they see what the worker committed): commit your own changes before
+waiting.
 """
 import threading
 import time
 
 import pytest
+import requests
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
 
 from checkout.extensions import db
+from checkout.jobs.queue import get_queue
+from checkout.merchants.testmode import register_accounts, register_test_accounts
+from checkout.models import GatewayAccount
+from checkout.simulators import close, create_simulator_app, reset
+from checkout.worker.periodic import PeriodicThread, SchedulerThread
+from checkout.worker.process import ThreadWorker, worker_connection
+from tests.waiting import wait_until
 
 SIM_CONFIG = {"delay_seconds": 0.5, "late_delay_seconds": 4}
 
 
+class ServerThread:
+    """A real HTTP server on 127.0.0.1 serving a WSGI app in a thread."""
+
+    def __init__(self, wsgi_app):
+        self.server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+        self.port = self.server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.thread.join(5)
+
+
 class Simulator:
     def __init__(self):
-        from checkout.simulators import create_simulator_app
-        from tests.conftest import ServerThread
         self.app = create_simulator_app(SIM_CONFIG)
         self.server = ServerThread(self.app)
         self.url = self.server.url
 
     def reset(self):
-        from checkout.simulators import reset
         reset(self.app)
+
+    def transaction(self, reference):
+        """What the FeexPay simulator holds about ``reference`` (its _sim inspection)."""
+        resp = requests.get(f"{self.url}/feexpay/_sim/transactions/{reference}", timeout=5)
+        resp.raise_for_status()
+        return resp.json()
+
+    def transactions(self):
+        resp = requests.get(f"{self.url}/feexpay/_sim/transactions", timeout=5)
+        resp.raise_for_status()
+        return resp.json()
 
 
 @pytest.fixture(scope="session")
 def simulator():
-    from checkout.simulators import close
     sim = Simulator()
     with sim.server:
         yield sim
@@ -56,7 +95,6 @@ class LiveServer:
 
     def register(self, merchant=None):
         """Register test shops with the simulator (one merchant's, or everyone's)."""
-        from checkout.merchants.testmode import register_test_accounts
         return register_test_accounts(getattr(merchant, "id", merchant))
 
 
@@ -66,32 +104,26 @@ class _ShopAutoRegistration:
     ``make_merchant`` factory before or after ``live_server`` started alike)."""
 
     def __init__(self):
-        from sqlalchemy import event
-        from sqlalchemy.orm import Session
-        self.event, self.session_cls = event, Session
         event.listen(Session, "after_flush", self._after_flush)
         event.listen(Session, "after_commit", self._after_commit)
 
     def _after_flush(self, session, _ctx):
-        from checkout.models import GatewayAccount
         new = [o for o in session.new if isinstance(o, GatewayAccount)]
         if new:
             session.info.setdefault("_sim_accounts", []).extend(new)
 
     def _after_commit(self, session):
-        from checkout.merchants.testmode import register_accounts
         accounts = session.info.pop("_sim_accounts", [])
         if accounts:
             register_accounts(accounts)
 
     def remove(self):
-        self.event.remove(self.session_cls, "after_flush", self._after_flush)
-        self.event.remove(self.session_cls, "after_commit", self._after_commit)
+        event.remove(Session, "after_flush", self._after_flush)
+        event.remove(Session, "after_commit", self._after_commit)
 
 
 @pytest.fixture
 def live_server(app, simulator):
-    from tests.conftest import ServerThread
     simulator.reset()
     server = ServerThread(app)
     app.config.update(CHECKOUT_PUBLIC_URL=server.url, SIMULATOR_URL=simulator.url)
@@ -106,26 +138,20 @@ def live_server(app, simulator):
         simulator.reset()
 
 
-def wait_for(predicate, timeout, step=None, what="condition"):
-    """Call ``step()`` then ``predicate()`` (after a rollback) until it is truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
+def _fresh_reads(step=None):
+    """What to do before each look: ``step()`` (when given), then a rollback so that the
+    predicate sees what other sessions committed."""
+    def before():
         if step is not None:
             step()
         db.session.rollback()
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} not met within {timeout}s")
-        time.sleep(0.05)
+    return before
 
 
 class WorkerHarness:
     """The real worker, RQ's scheduler and the periodic jobs, in threads of the test."""
 
     def __init__(self, app, periodic_seconds=1):
-        from checkout.worker.process import worker_connection
         self.app = app
         self.queues = app.config.get("RQ_QUEUES", ["default"])
         self.connection = worker_connection(app.config["REDIS_URL"])
@@ -133,9 +159,6 @@ class WorkerHarness:
         self.worker = self.thread = self.scheduler = self.periodic = None
 
     def start(self):
-        from checkout.worker.process import ThreadWorker
-        from checkout.jobs.queue import get_queue
-        from checkout.worker.periodic import PeriodicThread, SchedulerThread
         self.worker = ThreadWorker(self.queues, app=self.app, connection=self.connection,
                                    idle_poll=0.25)
         self.thread = threading.Thread(target=self.worker.work, name="test-worker",
@@ -148,10 +171,9 @@ class WorkerHarness:
         return self
 
     def run_jobs_until(self, predicate, timeout=10, what="condition"):
-        return wait_for(predicate, timeout, what=what)
+        return wait_until(predicate, timeout, before=_fresh_reads(), what=what)
 
     def idle(self):
-        from checkout.jobs.queue import get_queue
         queue = get_queue(self.queues[0], self.connection)
         return queue.count == 0 and queue.started_job_registry.count == 0
 
@@ -177,7 +199,6 @@ def worker(app):
 @pytest.fixture
 def run_jobs_until(app):
     """Drive the worker from the test: run what is queued or due until the predicate."""
-    from checkout.worker.process import ThreadWorker, worker_connection
     conn = worker_connection(app.config["REDIS_URL"])
     queues = app.config.get("RQ_QUEUES", ["default"])
 
@@ -186,6 +207,6 @@ def run_jobs_until(app):
             burst=True, with_scheduler=True, logging_level="WARNING")
 
     def run(predicate, timeout=10, what="condition"):
-        return wait_for(predicate, timeout, step=step, what=what)
+        return wait_until(predicate, timeout, before=_fresh_reads(step), what=what)
 
     return run

@@ -11,6 +11,7 @@ from checkout.extensions import db
 from checkout.models import Event, WebhookAttempt, WebhookDelivery
 from checkout.webhooks_out import endpoints as svc
 from checkout.webhooks_out.serialize import serialize_delivery, serialize_event
+
 from .blueprint import bp
 from .checkouts import check_query
 from .common import get_owned, invalid, json_body, list_response, not_found, paginate
@@ -92,5 +93,5 @@ def redeliver_event(event_id):
     try:
         delivery, created = svc.redeliver_event(event, endpoint)
     except svc.EndpointInputError as exc:
-        raise invalid(exc.message, exc.param, code=exc.code)
+        raise invalid(exc.message, exc.param, code=exc.code) from exc
     return commit_response(serialize_delivery(delivery), 201 if created else 200)

@@ -14,8 +14,8 @@ import pkgutil
 
 from flask import current_app, jsonify
 
-from .blueprint import bp
 from . import openapi_spec
+from .blueprint import bp
 
 
 class SpecConflict(RuntimeError):

@@ -2,12 +2,13 @@
 from flask import g
 
 from checkout.errors import ApiError
+from checkout.events.objects import serialize_payment
 from checkout.extensions import db
 from checkout.gateways import get_gateway
 from checkout.models import Payment
 from checkout.payments import service
 from checkout.payments.state import PAYMENT_STATUSES
-from checkout.events.objects import serialize_payment
+
 from .blueprint import bp
 from .checkouts import check_query
 from .common import get_owned, list_response, paginate, query_filters
@@ -42,7 +43,7 @@ def confirm_payment(payment_id):
         service.confirm_cash(payment.id, source="api")
     except service.PaymentStateError as exc:
         db.session.rollback()
-        raise ApiError(409, "invalid_request_error", exc.code, str(exc))
+        raise ApiError(409, "invalid_request_error", exc.code, str(exc)) from exc
     return commit_response(serialize_payment(payment), 200)
 
 

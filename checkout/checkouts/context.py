@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from checkout.extensions import db
 from checkout.models import GatewayAccount, Merchant
+
 from .params import CheckoutInputError, parse
 
 TTL = 10.0

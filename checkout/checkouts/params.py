@@ -7,10 +7,10 @@ from urllib.parse import urlsplit
 
 from phonenumbers import SUPPORTED_REGIONS
 
-from checkout.gateways import all_methods
-from checkout.payments.offers import method_fits, offers_for
 from checkout.core.money import MoneyError, validate_amount
 from checkout.core.phones import PhoneError, normalize
+from checkout.gateways import all_methods
+from checkout.payments.offers import method_fits, offers_for
 
 FIELDS = ("order_id", "amount", "currency", "description", "country", "customer", "methods",
           "return_url", "cancel_url", "expires_in", "metadata", "locale")
@@ -63,8 +63,8 @@ def parse(data, ctx):
     try:
         money = validate_amount(_required(data, "amount"), currency)
     except MoneyError as exc:
-        raise CheckoutInputError(exc.code, str(exc),
-                                 "currency" if exc.code == "currency_not_supported" else "amount")
+        param = "currency" if exc.code == "currency_not_supported" else "amount"
+        raise CheckoutInputError(exc.code, str(exc), param) from exc
     country = data.get("country")
     if country is not None:
         if not isinstance(country, str) or country.upper() not in SUPPORTED_REGIONS:
@@ -189,7 +189,7 @@ def _customer(value, country):
         except PhoneError as exc:
             hint = "" if country else " Without country, give it in international form (+229...)."
             raise CheckoutInputError("phone_invalid", f"customer.phone: {exc}{hint}",
-                                     "customer.phone")
+                                     "customer.phone") from exc
     return out or None
 
 

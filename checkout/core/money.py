@@ -43,7 +43,8 @@ def exponent(currency):
     try:
         return EXPONENTS[currency]
     except (KeyError, TypeError):
-        raise MoneyError("currency_not_supported", f"Currency {currency!r} is not supported.")
+        raise MoneyError("currency_not_supported",
+                         f"Currency {currency!r} is not supported.") from None
 
 
 def validate_amount(amount, currency):

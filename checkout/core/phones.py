@@ -45,7 +45,7 @@ def normalize(raw, country):
     try:
         parsed = phonenumbers.parse(cleaned, country)
     except phonenumbers.NumberParseException:
-        raise PhoneError("This is not a phone number.")
+        raise PhoneError("This is not a phone number.") from None
     if not phonenumbers.is_valid_number(parsed):
         raise PhoneError("This number is not valid.")
     if country and phonenumbers.region_code_for_number(parsed) != country:

@@ -1,10 +1,10 @@
 """UTC time helpers. Stored datetimes are naive UTC (SQLite keeps no zone)."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def utcnow():
     """Now, as a naive UTC datetime (what every DateTime column stores)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def isoformat(value):

@@ -10,7 +10,7 @@ is installed, started as a child on a free port with persistence off. (A real se
 rather than an in-process fake: RQ's worker and scheduler rely on Lua scripts and
 blocking list moves, which a fake must emulate exactly.) Ctrl-C stops everything.
 
-    python -m checkout.devserver [--port 5000] [--simulator-port 5001] [--verbose]
+    python -m checkout.devtools.devserver [--port 5000] [--simulator-port 5001] [--verbose]
 """
 import argparse
 import importlib.util
@@ -25,7 +25,9 @@ import tempfile
 import time
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import redis
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 INSTANCE = os.path.join(ROOT, "instance")
 
 
@@ -53,7 +55,6 @@ def free_port(preferred):
 
 
 def redis_ok(url):
-    import redis
     try:
         return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2).ping()
     except redis.RedisError:

@@ -2,11 +2,12 @@
 they report, so an event exists if and only if the change was committed."""
 from flask import current_app
 
-from checkout.extensions import db
 from checkout.core.ids import new_id
-from checkout.models import Event, Payment
-from .objects import serialize_checkout, serialize_payment, serialize_refund
 from checkout.core.timeutil import utcnow
+from checkout.extensions import db
+from checkout.models import Event, Payment
+
+from .objects import serialize_checkout, serialize_payment, serialize_refund
 
 EVENT_TYPES = (
     "checkout.paid", "checkout.expired", "checkout.canceled", "checkout.processing",

@@ -1,4 +1,5 @@
 """Typed gateway failures. Adapters raise these; nothing returns an error flag."""
+from typing import Any
 
 
 class GatewayError(Exception):
@@ -7,7 +8,8 @@ class GatewayError(Exception):
     code = "gateway_error"
     retryable = False
 
-    def __init__(self, message="", code=None, retryable=None, http_status=None):
+    def __init__(self, message: str = "", code: str | None = None,
+                 retryable: bool | None = None, http_status: int | None = None) -> None:
         super().__init__(message or self.__class__.__name__)
         self.message = message
         if code:
@@ -30,7 +32,7 @@ class GatewayUnavailable(GatewayError):
     code = "gateway_unavailable"
     retryable = True
 
-    def __init__(self, message="", outcome_unknown=False, **kw):
+    def __init__(self, message: str = "", outcome_unknown: bool = False, **kw: Any) -> None:
         super().__init__(message, **kw)
         self.outcome_unknown = outcome_unknown
 

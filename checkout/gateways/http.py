@@ -1,4 +1,6 @@
 """The one HTTP session factory for outbound calls: timeouts always, no redirects followed."""
+from typing import Any
+
 import requests
 from requests.adapters import HTTPAdapter
 
@@ -10,14 +12,14 @@ DEFAULT_TIMEOUT = (5, 25)  # connect, read (seconds)
 class TimeoutSession(requests.Session):
     """A session whose every request has a timeout and does not follow redirects."""
 
-    def __init__(self, timeout=DEFAULT_TIMEOUT):
+    def __init__(self, timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> None:
         super().__init__()
         self.default_timeout = timeout
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16, max_retries=0)
         self.mount("http://", adapter)
         self.mount("https://", adapter)
 
-    def request(self, method, url, **kwargs):
+    def request(self, method: str | bytes, url: str | bytes, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self.default_timeout)
         kwargs.setdefault("allow_redirects", False)
         try:
@@ -25,15 +27,16 @@ class TimeoutSession(requests.Session):
         except requests.Timeout as exc:
             # A read timeout after sending: the provider may have acted. Connect: it did not.
             unknown = not isinstance(exc, requests.ConnectTimeout)
-            raise GatewayUnavailable(f"timeout calling {method} {url}", outcome_unknown=unknown)
+            raise GatewayUnavailable(f"timeout calling {method} {url}",
+                                     outcome_unknown=unknown) from exc
         except requests.RequestException as exc:
-            raise GatewayUnavailable(f"cannot reach {url}: {exc.__class__.__name__}")
+            raise GatewayUnavailable(f"cannot reach {url}: {exc.__class__.__name__}") from exc
 
 
-_sessions = {}
+_sessions: dict[tuple[str, tuple[float, float]], TimeoutSession] = {}
 
 
-def session(name, timeout=DEFAULT_TIMEOUT):
+def session(name: str, timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> TimeoutSession:
     """A pooled session per gateway name (one per process; safe to share across threads
     for the simple request/response use adapters make of it)."""
     key = (name, timeout)

@@ -8,6 +8,7 @@ from babel import Locale
 from flask_babel import lazy_gettext as _l
 
 from checkout.core import phones
+
 from .pages import locale_code
 
 KIND_ORDER = ("mobile_money", "card", "cash")

@@ -69,5 +69,5 @@ class BlankPayForm:
 
     @property
     def csrf_token(self):
-        return Markup('<input id="csrf_token" name="csrf_token" type="hidden" value="%s">'
-                      % escape(self._token or generate_csrf()))
+        token = escape(self._token or generate_csrf())
+        return Markup(f'<input id="csrf_token" name="csrf_token" type="hidden" value="{token}">')

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from flask import abort, g
 from flask_babel import get_locale
 
+from checkout.core.money import format_money
+from checkout.core.timeutil import utcnow
 from checkout.extensions import db
 from checkout.gateways import all_methods, get_gateway
 from checkout.models import Checkout, Merchant, Payment
-from checkout.core.money import format_money
 from checkout.payments import service
-from checkout.core.timeutil import utcnow
 from checkout.payments.state import CheckoutStatus, PaymentStatus
 
 # What a page shows, by shopper state.
@@ -58,7 +58,8 @@ def shopper_state(checkout, payment):
     """Where the shopper of ``checkout`` stands, given its latest attempt ``payment``."""
     if checkout.status in FINAL:
         return checkout.status
-    if checkout.status == CheckoutStatus.PROCESSING and payment is not None and payment.status == PaymentStatus.PENDING:
+    if (checkout.status == CheckoutStatus.PROCESSING and payment is not None
+            and payment.status == PaymentStatus.PENDING):
         if get_gateway(payment.gateway).confirmed_by_merchant:
             return CASH
         if (payment.next_action or {}).get("type") == "redirect":

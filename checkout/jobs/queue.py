@@ -15,7 +15,7 @@ import logging
 import os
 import socket
 import time
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 
 import redis
 from flask import current_app, g, has_app_context
@@ -26,7 +26,7 @@ from rq.registry import ScheduledJobRegistry
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from ..core.timeutil import utcnow
+from checkout.core.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +205,7 @@ def _overran(job):
     limit = (job.timeout if job.timeout and job.timeout > 0 else DEFAULT_JOB_TIMEOUT) + 60
     started = job.started_at
     if started.tzinfo is not None:
-        started = started.astimezone(timezone.utc).replace(tzinfo=None)
+        started = started.astimezone(UTC).replace(tzinfo=None)
     return (utcnow() - started).total_seconds() > limit
 
 
@@ -229,3 +229,9 @@ def pid_alive(pid):
     except PermissionError:
         return True
     return True
+
+
+def at_most_every(name, seconds):
+    """True at most once per ``seconds`` across every process sharing this Redis (a key
+    set if absent, expiring): for periodic work the sweeper calls more often than needed."""
+    return bool(redis_connection().set(f"every:{name}", "1", nx=True, ex=int(seconds)))

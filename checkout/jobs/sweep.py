@@ -15,8 +15,15 @@ from checkout.models import GatewayNotification, Payment
 from checkout.payments.state import PaymentStatus
 
 from .payments import initiate_payment, poll_payment
-from .queue import (INITIATE_JOB_TIMEOUT, PROCESS_NOTIFICATION, ensure_job, get_queue,
-                    initiate_job_id, notification_job_id, poll_job_id)
+from .queue import (
+    INITIATE_JOB_TIMEOUT,
+    PROCESS_NOTIFICATION,
+    ensure_job,
+    get_queue,
+    initiate_job_id,
+    notification_job_id,
+    poll_job_id,
+)
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,9 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..core.timeutil import utcnow
-from ..extensions import db
+from checkout.core.timeutil import utcnow
+from checkout.extensions import db
+
 from .types import JSONType
 
 
@@ -13,7 +14,9 @@ class Event(db.Model):
     """A merchant-facing event (``evt_``), immutable, created in the transaction it reports."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_merchant_list", "merchant_id", "livemode", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_events_merchant_list", "merchant_id", "livemode", "created_at", "id"),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))

@@ -4,8 +4,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..core.timeutil import utcnow
-from ..extensions import db
+from checkout.core.timeutil import utcnow
+from checkout.extensions import db
 
 
 class IdempotencyRecord(db.Model):

@@ -4,8 +4,9 @@ from datetime import datetime
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from checkout.extensions import db
 from checkout.core.timeutil import utcnow
+from checkout.extensions import db
+
 from .types import JSONType
 
 

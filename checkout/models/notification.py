@@ -1,12 +1,21 @@
 """Incoming gateway notifications, stored raw before anything acts on them."""
 from datetime import datetime
 
-from sqlalchemy import (BigInteger, DateTime, ForeignKey, Integer, LargeBinary, String, Text,
-                        UniqueConstraint)
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..core.timeutil import utcnow
-from ..extensions import db
+from checkout.core.timeutil import utcnow
+from checkout.extensions import db
+
 from .types import JSONType
 
 

@@ -4,13 +4,14 @@ queue only carries hints that something is due."""
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import (BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text,
-                        text)
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from checkout.extensions import db
 from checkout.core.timeutil import utcnow
+from checkout.extensions import db
+
 from .types import JSONType
+
 
 class DeliveryStatus(StrEnum):
     PENDING = "pending"

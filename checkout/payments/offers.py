@@ -1,11 +1,12 @@
 """Which ways to pay a checkout offers: the gateways' methods, filtered by the merchant's
 enabled accounts, the currency, the country, the amount limits and the checkout's list."""
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from checkout.extensions import db
 from checkout.gateways import all_methods
 from checkout.gateways.base import Method
-from checkout.models import GatewayAccount
+from checkout.models import Checkout, GatewayAccount
 
 
 @dataclass(frozen=True)
@@ -14,7 +15,7 @@ class Offer:
     account_id: int
 
 
-def enabled_accounts(merchant_id, livemode):
+def enabled_accounts(merchant_id: int, livemode: bool) -> Sequence[GatewayAccount]:
     return db.session.execute(
         db.select(GatewayAccount).where(GatewayAccount.merchant_id == merchant_id,
                                         GatewayAccount.livemode == livemode,
@@ -22,7 +23,7 @@ def enabled_accounts(merchant_id, livemode):
     ).scalars().all()
 
 
-def method_fits(method, currency, amount, country=None):
+def method_fits(method: Method, currency: str, amount: int, country: str | None = None) -> bool:
     """Whether ``method`` can take this amount in this currency (and country, if given)."""
     if method.currencies and currency not in method.currencies:
         return False
@@ -33,7 +34,8 @@ def method_fits(method, currency, amount, country=None):
     return True
 
 
-def offers_for(checkout, accounts=None):
+def offers_for(checkout: Checkout,
+               accounts: Iterable[GatewayAccount] | None = None) -> list[Offer]:
     """The methods the shopper may pick for ``checkout``, in catalog order."""
     accounts = accounts if accounts is not None else enabled_accounts(checkout.merchant_id,
                                                                       checkout.livemode)

@@ -11,16 +11,19 @@ import logging
 
 from checkout.extensions import db
 from checkout.gateways import get_gateway
+from checkout.gateways.base import GatewayResult
 from checkout.gateways.errors import GatewayError
 from checkout.merchants.accounts import account_context
 from checkout.models import Checkout, GatewayAccount, Payment
-from . import service, state
 from checkout.payments.state import CheckoutStatus, PaymentStatus, Report
+
+from . import service, state
 
 log = logging.getLogger(__name__)
 
 
-def fetch_and_apply(payment_id, source, reference=None):
+def fetch_and_apply(payment_id: str, source: str,
+                    reference: str | None = None) -> tuple[GatewayResult, state.Decision]:
     """Fetch the provider's status of ``payment_id`` (by ``reference``, else the stored
     provider reference) and apply it with ``service.apply_result``. Commits.
 
@@ -59,7 +62,7 @@ def fetch_and_apply(payment_id, source, reference=None):
     return result, decision
 
 
-def refresh_payment(payment_id, source):
+def refresh_payment(payment_id: str, source: str) -> state.Decision | None:
     """Ask the provider about ``payment_id`` and apply the answer (source: "poll",
     "webhook", "return", ...). Commits.
 

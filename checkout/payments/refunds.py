@@ -25,12 +25,12 @@ log = logging.getLogger(__name__)
 class RefundRefused(Exception):
     """The refund cannot be made as asked; nothing was written. ``code`` is stable."""
 
-    def __init__(self, code, message, param="payment"):
+    def __init__(self, code: str, message: str, param: str = "payment") -> None:
         super().__init__(message)
         self.code, self.message, self.param = code, message, param
 
 
-def not_supported(gateway_name):
+def not_supported(gateway_name: str) -> RefundRefused:
     return RefundRefused(
         "refund_not_supported", f"Payments through {gateway_name} cannot be refunded through "
         "its API: refund the customer directly (for example by mobile-money transfer or in "

@@ -71,8 +71,8 @@ class Decision:
     flag_paid_late: bool = False
 
 
-def decide(payment_status, checkout_status, report, amount_matches=True,
-           other_paid=False) -> Decision:
+def decide(payment_status: str, checkout_status: str, report: str, amount_matches: bool = True,
+           other_paid: bool = False) -> Decision:
     """Decide what a gateway report does to a payment attempt and its checkout.
 
     ``payment_status``/``checkout_status``: where they stand now. ``report``: one of
@@ -110,7 +110,7 @@ def decide(payment_status, checkout_status, report, amount_matches=True,
     return Decision(Outcome.APPLIED, PaymentStatus.SUCCEEDED, CheckoutStatus.PAID)
 
 
-def checkout_after_attempt_started(checkout_status) -> CheckoutStatus:
+def checkout_after_attempt_started(checkout_status: str) -> CheckoutStatus:
     """The checkout's status when a new attempt starts; raises ValueError if it cannot
     take one."""
     if checkout_status != CheckoutStatus.OPEN:
@@ -118,7 +118,7 @@ def checkout_after_attempt_started(checkout_status) -> CheckoutStatus:
     return CheckoutStatus.PROCESSING
 
 
-def payment_after_abandon(payment_status) -> PaymentStatus:
+def payment_after_abandon(payment_status: str) -> PaymentStatus:
     """Our own end to a pending attempt (deadline passed, shopper chose another way)."""
     status = PaymentStatus(payment_status)
     return status if status in PAYMENT_FINAL else PaymentStatus.EXPIRED

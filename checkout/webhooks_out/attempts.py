@@ -8,18 +8,20 @@ was overtaken by a newer one only completes its log row.
 """
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 
 from checkout.core import secretbox
+from checkout.core.timeutil import isoformat, utcnow
 from checkout.extensions import db
 from checkout.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from checkout.core.timeutil import isoformat, utcnow
+from checkout.models.webhooks import DeliveryStatus
+
 from . import schedule
 from .deliveries import close_pending, enqueue
 from .signing import encode_body
-from checkout.models.webhooks import DeliveryStatus
+from .transport import SendResult
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +45,11 @@ class Claim:
     url: str
     livemode: bool
     body: bytes
-    secrets: tuple
+    secrets: tuple[str, ...]
     note_success: bool    # the endpoint's success record needs updating if this succeeds
 
 
-def claim(delivery_id):
+def claim(delivery_id: str) -> Claim | None:
     """Start the next attempt of a due, pending delivery: count it, log it, lease it.
     Returns a Claim, or None when there is nothing to send (done, not due yet — a
     duplicate or early job — or its endpoint deleted or disabled: then it is closed)."""
@@ -90,7 +92,7 @@ def claim(delivery_id):
                  secrets=tuple(signing_secrets(endpoint, now)), note_success=note)
 
 
-def signing_secrets(endpoint, now):
+def signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
     """The endpoint's current secret, then its previous one while that is still valid."""
     out = [secretbox.decrypt(endpoint.secret_encrypted)]
     if endpoint.previous_secret_encrypted and endpoint.previous_secret_expires_at \
@@ -99,7 +101,7 @@ def signing_secrets(endpoint, now):
     return out
 
 
-def record(claim_, result):
+def record(claim_: Claim, result: SendResult) -> None:
     """Store the outcome of a claimed attempt and decide what comes next: success closes
     the delivery; a failure schedules the next attempt (enqueued after the commit) or,
     past the schedule, fails it; an endpoint without a success for
@@ -153,7 +155,8 @@ def _update(claim_, now, status=None, **values):
         values.update(status=status, next_attempt_at=None, completed_at=now)
     return db.session.execute(
         db.update(WebhookDelivery)
-        .where(WebhookDelivery.id == claim_.delivery_id, WebhookDelivery.status == DeliveryStatus.PENDING,
+        .where(WebhookDelivery.id == claim_.delivery_id,
+               WebhookDelivery.status == DeliveryStatus.PENDING,
                WebhookDelivery.attempts == claim_.number)
         .values(**values), execution_options={"synchronize_session": False}).rowcount == 1
 
@@ -173,14 +176,15 @@ def _disable_after():
     return timedelta(seconds=seconds) if seconds is not None else DISABLE_AFTER
 
 
-def disable_for_failures(endpoint, now):
+def disable_for_failures(endpoint: WebhookEndpoint, now: datetime) -> None:
     """Disable an endpoint that has failed without a success for too long, fail its
     pending deliveries (redeliverable once it is fixed), and tell the merchant: a
     warning in the logs and ``disabled_reason`` on the endpoint (API and dashboard)."""
     endpoint.enabled = False
     endpoint.disabled_reason = "failing"
     endpoint.disabled_at = now
-    close_pending(endpoint.id, DeliveryStatus.FAILED, "endpoint disabled after repeated failures", now)
+    close_pending(endpoint.id, DeliveryStatus.FAILED, "endpoint disabled after repeated failures",
+                  now)
     log.warning("webhook endpoint disabled: every delivery failed for %s", _disable_after(),
                 extra={"endpoint_id": endpoint.id, "merchant_id": endpoint.merchant_id,
                        "failing_since": isoformat(endpoint.failing_since)})

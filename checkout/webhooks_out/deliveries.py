@@ -11,24 +11,26 @@ delivery of an endpoint (:func:`close_pending`) leave out deliveries with an att
 flight (the attempt settles them, seeing the endpoint's new state) and skip locked
 rows, so they never wait on a delivery while holding the endpoint.
 """
-from datetime import timedelta
+from collections.abc import Collection
+from datetime import datetime, timedelta
 
-from checkout.extensions import db
 from checkout.core.ids import new_id
-from checkout.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from checkout.jobs.queue import DELIVER_WEBHOOK, delivery_job_id, enqueue_after_commit
 from checkout.core.timeutil import utcnow
-from . import schedule
+from checkout.extensions import db
+from checkout.jobs.queue import DELIVER_WEBHOOK, delivery_job_id, enqueue_after_commit
+from checkout.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from checkout.models.webhooks import DeliveryStatus
+
+from . import schedule
 
 JOB_TIMEOUT = 60          # RQ's limit; an attempt is cut at connect + read timeouts (13 s)
 
 
-def subscribed(endpoint_events, event_type):
+def subscribed(endpoint_events: Collection[str], event_type: str) -> bool:
     return "*" in endpoint_events or event_type in endpoint_events
 
 
-def fan_out(event):
+def fan_out(event: Event) -> None:
     """Event listener (added by ``create_app``): one pending delivery per enabled endpoint of the
     event's merchant and mode subscribed to its type, in the event's transaction."""
     endpoints = db.session.execute(
@@ -42,7 +44,8 @@ def fan_out(event):
             create_delivery(event.id, endpoint, redelivery=False)
 
 
-def create_delivery(event_id, endpoint, redelivery):
+def create_delivery(event_id: str, endpoint: WebhookEndpoint,
+                    redelivery: bool) -> WebhookDelivery:
     """Add a pending delivery of ``event_id`` to ``endpoint``, due now, and enqueue its
     first attempt after the commit (flush only)."""
     now = utcnow()
@@ -57,19 +60,21 @@ def create_delivery(event_id, endpoint, redelivery):
     return delivery
 
 
-def enqueue(delivery_id, attempts, delay):
+def enqueue(delivery_id: str, attempts: int, delay: float | None) -> None:
     """Enqueue the attempt after ``attempts`` in ``delay`` seconds, once committed."""
-    enqueue_after_commit(DELIVER_WEBHOOK, delivery_id, job_id=delivery_job_id(delivery_id, attempts),
+    enqueue_after_commit(DELIVER_WEBHOOK, delivery_id,
+                         job_id=delivery_job_id(delivery_id, attempts),
                          delay=delay or None, job_timeout=JOB_TIMEOUT, result_ttl=0)
 
 
-def close_pending(endpoint_id, status, error, now):
+def close_pending(endpoint_id: str, status: str, error: str, now: datetime) -> None:
     """Close every pending delivery of an endpoint except those with an attempt in
     flight (claimed, or locked right now): their attempt settles them (flush only)."""
     in_flight = db.select(WebhookAttempt.id).where(
         WebhookAttempt.delivery_id == WebhookDelivery.id, WebhookAttempt.finished.is_(False))
     free = db.select(WebhookDelivery.id).where(
-        WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == DeliveryStatus.PENDING,
+        WebhookDelivery.endpoint_id == endpoint_id,
+        WebhookDelivery.status == DeliveryStatus.PENDING,
         ~in_flight.exists()
     ).with_for_update(skip_locked=True, key_share=True).scalar_subquery()
     db.session.execute(

@@ -19,16 +19,16 @@ RETRY_SCHEDULE = (0, 5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 360
 JITTER = 0.10
 
 
-def schedule():
+def schedule() -> tuple[float, ...]:
     """The schedule in force (config override or the default)."""
     return tuple(current_app.config.get("WEBHOOK_RETRY_SCHEDULE") or RETRY_SCHEDULE)
 
 
-def max_attempts():
+def max_attempts() -> int:
     return len(schedule())
 
 
-def delay_before(attempt_number):
+def delay_before(attempt_number: int) -> float | None:
     """Seconds to wait before attempt ``attempt_number`` (1-based), jitter included, or
     ``None`` when the schedule has no such attempt (the delivery has failed)."""
     plan = schedule()

@@ -13,9 +13,12 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import certifi
+
+from .ssrf import Target
 
 _tls = None
 
@@ -38,11 +41,11 @@ class SendResult:
     error: str | None = None
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         return self.error is None and self.status_code is not None \
             and 200 <= self.status_code < 300
 
-    def summary(self):
+    def summary(self) -> str | None:
         """A short reason for the delivery's ``last_error``."""
         if self.ok:
             return None
@@ -54,7 +57,7 @@ class SendResult:
 class _Preconnected:
     """Mixin: an http.client connection over a socket we opened ourselves."""
 
-    def connect(self):  # pragma: no cover - the socket is always set before use
+    def connect(self) -> None:  # pragma: no cover - the socket is always set before use
         raise RuntimeError("socket not set")
 
 
@@ -66,7 +69,8 @@ class _HTTPS(_Preconnected, http.client.HTTPSConnection):
     pass
 
 
-def post(target, body, headers, connect_timeout=3.0, read_timeout=10.0, max_body=1024):
+def post(target: Target, body: bytes, headers: Mapping[str, str], connect_timeout: float = 3.0,
+         read_timeout: float = 10.0, max_body: int = 1024) -> SendResult:
     """POST ``body`` to ``target`` (an ``ssrf.Target`` with its checked ``address``).
     Never raises for network trouble: the outcome is in the SendResult."""
     start = time.monotonic()
@@ -99,7 +103,7 @@ def post(target, body, headers, connect_timeout=3.0, read_timeout=10.0, max_body
             return done(status_code=resp.status, body=text,
                         error=f"redirect to {where or '(no location)'} not followed")
         return done(status_code=resp.status, body=text)
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         return done(error="connect timeout" if phase == "connect" else "read timeout")
     except ConnectionRefusedError:
         return done(error="connection refused")

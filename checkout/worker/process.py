@@ -9,9 +9,9 @@ outbound call also has its own timeout); the database session is removed after e
 job. ``flask --app wsgi worker --processes N`` runs N of these under a supervisor
 (``worker.supervisor``), which also runs the scheduler and the periodic jobs.
 
-    flask --app checkout.app worker-process [--queues default] [--parent-pid PID]
+    python -m checkout.worker [--queues default] [--parent-pid PID]
 
-runs one worker process (what the supervisor starts).
+runs one worker process (what the supervisor starts; ``worker/__main__.py``).
 """
 import logging
 import os
@@ -26,8 +26,8 @@ from rq.exceptions import StopRequested
 from rq.timeouts import TimerDeathPenalty, UnixSignalDeathPenalty
 
 from checkout.extensions import db
-from checkout.logs import request_id_var
 from checkout.jobs.queue import CheckoutQueue
+from checkout.logs import request_id_var
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """``flask --app wsgi worker --processes N``: N worker processes, restarted when they
 die, plus the scheduler and the periodic jobs, in one supervisor process.
 
-Workers are ``flask --app checkout.app worker-process`` children (configured by the same environment)
+Workers are ``python -m checkout.worker`` children (configured by the same environment)
 in their own sessions, so a terminal's Ctrl-C reaches only the supervisor, which then
 asks each child once to finish its job and stop (SIGTERM: RQ's warm shutdown), and
 kills what is still running after ``grace`` seconds (the sweeper recovers its job).
@@ -14,13 +14,13 @@ import subprocess
 import sys
 import time
 
-from .process import worker_connection
 from checkout.jobs.queue import get_queue
+
 from .periodic import PeriodicThread, SchedulerThread
+from .process import worker_connection
 
 log = logging.getLogger(__name__)
 
-APP = "checkout.app"          # what each worker process builds (its create_app)
 FAST_EXIT_SECONDS = 10      # a child that dies sooner than this is restarted with backoff
 MAX_BACKOFF_SECONDS = 30
 
@@ -62,8 +62,8 @@ class Supervisor:
         self.queues = queues or app.config.get("RQ_QUEUES", ["default"])
         self.periodic_seconds = periodic_seconds
         self.grace = grace
-        argv = [sys.executable, "-m", "flask", "--app", APP, "worker-process",
-                "--parent-pid", str(os.getpid()), "--queues", ",".join(self.queues)]
+        argv = [sys.executable, "-m", "checkout.worker", "--parent-pid", str(os.getpid()),
+                "--queues", ",".join(self.queues)]
         self.children = [Child(i, argv) for i in range(max(1, processes))]
         self._stopping = False
 

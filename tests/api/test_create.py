@@ -1,10 +1,10 @@
 """POST /api/v1/checkouts: the happy path and every bad input (a clear 4xx, nothing written)."""
 import pytest
 
+from checkout.checkouts import CheckoutInputError, merchant_context, parse
 from checkout.extensions import db
-from checkout.models import Checkout, GatewayAccount
-
-from .conftest import checkout_body
+from checkout.models import Checkout, GatewayAccount, Merchant
+from tests.factories import checkout_body
 
 
 def test_create_returns_the_checkout_object(api, counts):
@@ -139,7 +139,6 @@ def test_unknown_field_suggests_the_right_name(api):
 
 
 def test_http_return_url_is_refused_in_live_mode(app, api):
-    from checkout.checkouts import CheckoutInputError, merchant_context, parse
     ctx = merchant_context(api.merchant.id, livemode=True)
     with pytest.raises(CheckoutInputError) as exc:
         parse(checkout_body(return_url="http://shop.example/back"), ctx)
@@ -211,7 +210,6 @@ def test_huge_body_is_413(api, counts):
 
 
 def test_a_return_host_added_in_settings_works_at_once(api):
-    from checkout.models import Merchant
     assert api.post("/checkouts", checkout_body()).status_code == 201  # settings now kept
     url = "https://pay.shop.example/back"
     assert api.post("/checkouts", checkout_body(order_id="B", return_url=url)).status_code == 400

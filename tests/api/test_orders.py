@@ -3,11 +3,13 @@ database (PostgreSQL's partial unique index)."""
 import threading
 from datetime import timedelta
 
+import requests
+
+from checkout.core.timeutil import utcnow
 from checkout.extensions import db
 from checkout.models import Checkout, Event
-from checkout.core.timeutil import utcnow
-
-from .conftest import add_payment, checkout_body
+from tests.factories import add_payment, checkout_body
+from tests.fixtures_runtime import ServerThread
 
 
 def test_same_order_same_amount_returns_the_open_checkout(api, counts):
@@ -83,9 +85,6 @@ def test_orders_are_per_merchant(api, other_api):
 
 def test_two_simultaneous_creates_of_one_order_make_one_checkout(app, merchant):
     """Real concurrency on PostgreSQL: threads on one real HTTP server."""
-    import requests
-
-    from tests.conftest import ServerThread
     results, barrier = [], threading.Barrier(6)
 
     def create(amount):

@@ -2,18 +2,16 @@
 import pytest
 
 from checkout.extensions import db
+from checkout.gateways import get_gateway
 from checkout.gateways.base import RefundResult
 from checkout.gateways.errors import GatewayDeclined, GatewayNotSupported, GatewayUnavailable
-from checkout.gateways import get_gateway
 from checkout.models import Checkout, Event, Payment, Refund
-
-from .conftest import add_payment, checkout_body
+from tests.factories import add_payment, checkout_body
 
 
 @pytest.fixture
 def FeexPay():
-    # The adapter's class, looked up through the registry (importing its module directly
-    # first would keep the registry from loading the other adapters).
+    # The adapter's class, as the registry holds it: the one the API calls.
     return type(get_gateway("feexpay"))
 
 
@@ -57,7 +55,7 @@ def test_retrieve_and_list_payments(api):
 
 def test_confirm_cash_on_delivery(api):
     cs = api.post("/checkouts", checkout_body()).json["id"]
-    pay = add_payment(cs, gateway="cod", method="cod")
+    pay = add_payment(cs, "cod")
     r = api.post(f"/payments/{pay}/confirm")
     assert r.status_code == 200 and r.json["status"] == "succeeded"
     assert db.session.get(Checkout, cs).status == "paid"

@@ -2,14 +2,13 @@
 import logging
 
 from checkout.api import ratelimit
-
-from .conftest import checkout_body
+from tests.factories import checkout_body
 
 
 def test_over_the_limit_is_429_with_retry_after(app, api, other_api, counts, redis_conn):
     app.config["RATE_LIMIT_PER_MINUTE"] = 3
     seen = []
-    for i in range(3):
+    for _ in range(3):
         r = api.get("/checkouts")
         assert r.status_code == 200
         seen.append(int(r.headers["X-RateLimit-Remaining"]))

@@ -3,8 +3,7 @@ import pytest
 
 from checkout.extensions import db
 from checkout.models import Checkout
-
-from .conftest import add_payment, checkout_body
+from tests.factories import add_payment, checkout_body, live_auth
 
 
 def _make(api, n, prefix="O"):
@@ -112,13 +111,7 @@ def test_cancel_unknown_is_404(api, counts):
 
 
 def test_a_live_key_sees_nothing_of_test_mode(api, client, merchant):
-    from checkout.api.auth import generate_key, hash_key
-    from checkout.models import ApiKey
-    raw = generate_key(livemode=True)
-    db.session.add(ApiKey(merchant_id=merchant.id, livemode=True, key_hash=hash_key(raw),
-                          prefix=raw[:12]))
-    db.session.commit()
-    live = {"Authorization": f"Bearer {raw}"}
+    live = live_auth(merchant)
     cs = api.post("/checkouts", checkout_body()).json["id"]
     assert client.get(f"/api/v1/checkouts/{cs}", headers=live).status_code == 404
     assert client.get("/api/v1/checkouts", headers=live).json["data"] == []

@@ -1,12 +1,11 @@
 """Gateway adapter tests: no app, no database, and no network. Every outbound HTTP call
 must be mocked with ``responses``; an un-mocked one fails the test even when the adapter
-turned it into a GatewayUnavailable, and raw sockets are refused outright."""
+turned it into a GatewayUnavailable, and raw sockets are refused outright. (Each
+provider's folder adds its account and adapter fixtures.)"""
 import socket
 
 import pytest
 import responses
-
-from checkout.gateways.base import Account
 
 _UNMATCHED = "Connection refused by Responses"
 
@@ -29,14 +28,3 @@ def http_mock(monkeypatch):
         leaked = unmatched_calls(rsps)
         if leaked:
             pytest.fail(f"un-mocked outbound calls: {leaked}", pytrace=False)
-
-
-SIM = "http://sim.test/feexpay"
-
-
-@pytest.fixture
-def account():
-    """A test-mode FeexPay account whose API root is the simulator's mount point."""
-    return Account(credentials={"api_key": "fp_test_key_123", "shop": "nGLq7rMBFBVbpuc"},
-                   livemode=False, base_url=SIM,
-                   notify_url="http://checkout.test/webhooks/feexpay/tok123")

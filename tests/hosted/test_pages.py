@@ -1,11 +1,13 @@
 """Every shopper page: headers, no inline code, small weight, cacheable assets, 404s."""
 import gzip
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
 
-from .conftest import report
+from checkout.core.timeutil import utcnow
+from tests.factories import report
 
 
 class Inspector(HTMLParser):
@@ -61,9 +63,6 @@ def every_page(client, make_checkout, make_attempt):
     paid = make_checkout()
     report(make_attempt(paid), "succeeded")
     pages["paid"] = f"/c/{paid}"
-    from datetime import timedelta
-
-    from checkout.core.timeutil import utcnow
     pages["expired"] = f"/c/{make_checkout(expires_at=utcnow() - timedelta(seconds=5))}"
     pages["not found"] = "/c/cs_unknown"
     pages["bad id"] = "/c/%3Cscript%3E"

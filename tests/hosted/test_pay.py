@@ -1,11 +1,15 @@
 """Starting a payment from the picker: CSRF, cash, phone push, redirect, refusals."""
+from datetime import timedelta
+
 import pytest
 
+from checkout.core.timeutil import utcnow
 from checkout.extensions import db
+from checkout.gateways import get_gateway
 from checkout.gateways.base import GatewayResult, NextAction
 from checkout.gateways.errors import GatewayDeclined
-from checkout.gateways import get_gateway
 from checkout.models import Checkout, Payment
+from checkout.payments import flow
 
 from .conftest import csrf_token
 
@@ -26,8 +30,7 @@ def feexpay(monkeypatch):
             raise Fake.answer
         return Fake.answer
 
-    # Through the registry: importing checkout.gateways.feexpay directly first would
-    # leave the registry without cash on delivery (gateways._load imports lazily).
+    # On the adapter's class, as the registry holds it: the one the hosted pages call.
     monkeypatch.setattr(type(get_gateway("feexpay")), "initiate", initiate)
     return Fake
 
@@ -127,7 +130,6 @@ def test_second_submit_while_pending_starts_nothing(client, make_checkout, feexp
 def test_method_not_offered_any_more(client, make_checkout, feexpay, monkeypatch):
     cid = make_checkout()
     token = csrf_token(client.get(f"/c/{cid}").get_data(as_text=True))
-    from checkout.payments import flow
     monkeypatch.setattr(flow, "offers_for", lambda checkout: [])
     resp = client.post(f"/c/{cid}/pay", data={"csrf_token": token, "method": "mtn_bj",
                                                "phone": "0190000001"})
@@ -137,9 +139,6 @@ def test_method_not_offered_any_more(client, make_checkout, feexpay, monkeypatch
 
 
 def test_paying_an_expired_checkout_shows_it_expired(client, make_checkout):
-    from datetime import timedelta
-
-    from checkout.core.timeutil import utcnow
     cid = make_checkout()
     token = csrf_token(client.get(f"/c/{cid}").get_data(as_text=True))
     checkout = db.session.get(Checkout, cid)

@@ -5,10 +5,11 @@ import json
 import threading
 import time
 
-import pytest
 import requests
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.waiting import wait_until
 
 DELAY = 0.2
 FAST = {"delay_seconds": DELAY, "late_delay_seconds": 0.8, "webhook_timeout_seconds": 2.0,
@@ -25,16 +26,6 @@ COUNTRY = {"mtn": "BJ", "moov": "BJ", "celtiis_bj": "BJ", "coris": "BJ", "togoco
 
 def phone(network: str, magic: str = "01") -> str:
     return PHONE_STEM[COUNTRY[network]] + magic
-
-
-def wait_until(predicate, timeout: float = 5.0, interval: float = 0.02):
-    """Poll ``predicate`` until it returns something truthy; fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(interval)
-    pytest.fail(f"condition not met within {timeout}s")
 
 
 class Served:
@@ -114,7 +105,8 @@ class FeexPayClient:
 
     def wait_final(self, reference: str, timeout: float = 5.0) -> dict:
         return wait_until(lambda: (s := self.status_of(reference))["status"]
-                          in ("SUCCESSFUL", "FAILED") and s, timeout)
+                          in ("SUCCESSFUL", "FAILED") and s, timeout,
+                          what=f"{reference} final")
 
     def sim(self, method: str, path: str, **kwargs):
         return self.http.request(method, f"{self.base}/_sim{path}", timeout=5, **kwargs)

@@ -12,13 +12,30 @@ import logging
 import re
 import secrets
 import string
+from collections.abc import Mapping
 from decimal import Decimal
 from urllib.parse import quote
 
-from .. import http
-from ..base import Account, Gateway, GatewayResult, Method, NextAction, Notification
-from ..errors import (GatewayAuthError, GatewayDeclined, GatewayError, GatewayNotSupported,
-                      GatewayUnavailable, WebhookVerificationError)
+from checkout.gateways import http
+from checkout.gateways.base import (
+    Account,
+    Gateway,
+    GatewayResult,
+    Method,
+    NextAction,
+    Notification,
+    PaymentRequest,
+    RefundResult,
+)
+from checkout.gateways.errors import (
+    GatewayAuthError,
+    GatewayDeclined,
+    GatewayError,
+    GatewayNotSupported,
+    GatewayUnavailable,
+    WebhookVerificationError,
+)
+
 from . import wire
 from .errors import error_for, scrub
 
@@ -68,7 +85,7 @@ class FeexPay(Gateway):
     poll_schedule = (3, 3, 5, 5, 10, 15, 30, 60)
     deadline_seconds = 30 * 60
 
-    def initiate(self, account, request):
+    def initiate(self, account: Account, request: PaymentRequest) -> GatewayResult:
         """Send a request-to-pay to the shopper's phone (providers.md 1.2).
 
         Returns pending with FeexPay's reference and the next action: a redirect to
@@ -124,7 +141,8 @@ class FeexPay(Gateway):
                              next_action=action,
                              raw={k: v for k, v in raw.items() if v is not None})
 
-    def fetch_status(self, account, provider_reference, payment_id):
+    def fetch_status(self, account: Account, provider_reference: str,
+                     payment_id: str) -> GatewayResult:
         """Ask FeexPay where a payment stands (providers.md 1.3): the only proof of payment.
 
         Returns succeeded (with the amount FeexPay reports, in whole francs, and the
@@ -171,7 +189,7 @@ class FeexPay(Gateway):
             amount = None
             if result_status == "succeeded":
                 raise GatewayUnavailable(f"FeexPay success with an unreadable amount: {exc}",
-                                         code="invalid_response")
+                                         code="invalid_response") from exc
         if result_status == "succeeded" and amount is None:
             # The service skips the amount check when none is reported: never let a
             # success through without one.
@@ -179,7 +197,8 @@ class FeexPay(Gateway):
                                      code="invalid_response")
         return wire.status_result(reference, data, amount, _currency_of(data))
 
-    def parse_notification(self, account, headers, body):
+    def parse_notification(self, account: Account, headers: Mapping[str, str],
+                           body: bytes) -> Notification:
         """Read a FeexPay webhook (providers.md 1.7). FeexPay signs nothing, so nothing
         in it is believed: only ``reference`` (what to re-query) and ``callback_info``
         (a hint to our payment id) are taken; ``result`` is None so the caller must
@@ -190,7 +209,7 @@ class FeexPay(Gateway):
         try:
             payload = json.loads(body)
         except (ValueError, RecursionError):
-            raise WebhookVerificationError("FeexPay notification is not JSON")
+            raise WebhookVerificationError("FeexPay notification is not JSON") from None
         data = wire.unwrap(payload)
         if data is None:
             raise WebhookVerificationError("FeexPay notification is not a JSON object")
@@ -205,19 +224,21 @@ class FeexPay(Gateway):
                             dedup_key=f"{reference}:{status.strip()}",
                             result=None, payment_hint=hint)
 
-    def refund(self, account, provider_reference, amount, currency, reason, refund_id):
+    def refund(self, account: Account, provider_reference: str, amount: int, currency: str,
+               reason: str | None, refund_id: str) -> RefundResult:
         """FeexPay's v2 API documents no refund or reversal (providers.md 1.4-1.6; its
         payouts are a separate, IP-whitelisted product). Always raises
         GatewayNotSupported."""
         raise GatewayNotSupported("FeexPay has no refund API: refund the shopper from the "
                                   "FeexPay dashboard (or by a payout) and record it there.")
 
-    def test_credentials(self):
+    def test_credentials(self) -> dict[str, str]:
         """A random API key and 15-character shop id, as FeexPay's dashboard issues."""
         return {"api_key": "fp_test_" + secrets.token_hex(16),
                 "shop": "".join(secrets.choice(_SHOP_ALPHABET) for _ in range(15))}
 
-    def register_test_account(self, account: Account, timeout) -> str | None:
+    def register_test_account(self, account: Account,
+                              timeout: tuple[float, float]) -> str | None:
         """PUT the shop (its API key and our notification URL) to the simulator's
         ``/_sim/shops/<shop>``. Returns the shop id; raises GatewayUnavailable when
         the simulator is unreachable, GatewayError when it refuses the shop."""
@@ -234,7 +255,7 @@ class FeexPay(Gateway):
             segment, country, currency, _label = NETWORKS[method]
         except KeyError:
             raise GatewayNotSupported(f"{method!r} is not a FeexPay method.",
-                                      code="method_not_supported")
+                                      code="method_not_supported") from None
         return segment, country, currency
 
     @staticmethod

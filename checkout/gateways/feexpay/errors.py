@@ -7,7 +7,12 @@ configured"; 1.9 the observed error strings; 1.11 unknown reference -> 404.
 """
 import re
 
-from checkout.gateways.errors import GatewayAuthError, GatewayDeclined, GatewayUnavailable
+from checkout.gateways.errors import (
+    GatewayAuthError,
+    GatewayDeclined,
+    GatewayError,
+    GatewayUnavailable,
+)
 
 # (pattern, our code), first match wins; matched case-insensitively against every text
 # the provider put in its answer (message, error, reason, code...). providers.md 1.9.
@@ -44,7 +49,7 @@ _TEXT_KEYS = ("message", "error", "errors", "reason", "code", "detail", "status"
 _MAX_MESSAGE = 200
 
 
-def reason_code(text, default="declined"):
+def reason_code(text: str | None, default: str | None = "declined") -> str | None:
     """Our stable code for a provider reason/message (``PAYER_NOT_FOUND`` ->
     ``invalid_phone``); ``default`` when nothing known matches."""
     if text:
@@ -54,7 +59,7 @@ def reason_code(text, default="declined"):
     return default
 
 
-def scrub(text, limit=_MAX_MESSAGE):
+def scrub(text: object, limit: int = _MAX_MESSAGE) -> str:
     """A provider text safe to store and show: no long digit runs (phone numbers are
     masked but for their last two digits), no control characters, bounded."""
     text = re.sub(r"[\x00-\x1f\x7f]+", " ", str(text))
@@ -63,7 +68,7 @@ def scrub(text, limit=_MAX_MESSAGE):
     return text[:limit]
 
 
-def provider_text(payload):
+def provider_text(payload: object) -> str:
     """Every human/provider string of an error body joined (for matching and display)."""
     if isinstance(payload, str):
         return payload[:2000]
@@ -84,7 +89,7 @@ def provider_text(payload):
     return " | ".join(p for p in parts if p)[:2000]
 
 
-def error_for(status, payload, operation):
+def error_for(status: int, payload: object, operation: str) -> GatewayError:
     """The typed error for a non-2xx answer to ``operation`` ("initiate" | "status").
 
     ``payload`` is the decoded JSON body (or its text, or None). Every HTTP status goes

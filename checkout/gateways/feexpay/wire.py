@@ -2,14 +2,17 @@
 send and what we read back from init, status and webhook answers. Pure functions."""
 import re
 import unicodedata
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from typing import Any
 from urllib.parse import urlsplit
 
 import phonenumbers
 
 from checkout.core.phones import mask_phone
-from checkout.gateways.base import GatewayResult
+from checkout.gateways.base import GatewayResult, PaymentRequest
 from checkout.gateways.errors import GatewayDeclined
+
 from .errors import reason_code, scrub
 
 DESCRIPTION_MAX = 100
@@ -27,7 +30,7 @@ _MAX_AMOUNT = Decimal(10) ** 12
 STATUS_SUCCEEDED, STATUS_FAILED = "SUCCESSFUL", "FAILED"
 
 
-def sanitize_description(text):
+def sanitize_description(text: str | None) -> str:
     """The description every network accepts (1.2: MTN rejects even a hyphen): accents
     transliterated, anything but ``[a-zA-Z0-9 ]`` made a space, spaces collapsed,
     at most DESCRIPTION_MAX characters; DEFAULT_DESCRIPTION if nothing is left."""
@@ -41,7 +44,7 @@ def sanitize_description(text):
     return text or DEFAULT_DESCRIPTION
 
 
-def split_name(name):
+def split_name(name: str | None) -> tuple[str | None, str | None]:
     """``"Awa Marie Diop"`` -> ``("Awa Marie", "Diop")``; one word -> ``(word, None)``."""
     words = " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", str(name or "")).split())
     if not words:
@@ -52,7 +55,7 @@ def split_name(name):
     return first[:NAME_MAX], last[:NAME_MAX]
 
 
-def phone_digits(e164, country):
+def phone_digits(e164: str | None, country: str) -> str:
     """The v2 ``phoneNumber`` (1.8): digits only, country code first, no ``+``. Raises
     GatewayDeclined("invalid_phone") for a missing number or one of another country."""
     digits = (e164 or "").strip().removeprefix("+")
@@ -64,7 +67,7 @@ def phone_digits(e164, country):
     return digits
 
 
-def payin_body(shop, request, country):
+def payin_body(shop: str, request: PaymentRequest, country: str) -> dict[str, Any]:
     """The JSON body of ``POST /api/transactions/public/requesttopay/{network}``."""
     body = {
         "shop": shop,
@@ -86,7 +89,7 @@ def payin_body(shop, request, country):
     return body
 
 
-def unwrap(payload):
+def unwrap(payload: object) -> dict[str, Any] | None:
     """The transaction object of an answer, inside ``{data: {...}}`` or not (1.3)."""
     if not isinstance(payload, dict):
         return None
@@ -98,14 +101,14 @@ def unwrap(payload):
     return payload
 
 
-def valid_reference(value):
+def valid_reference(value: object) -> str | None:
     """A FeexPay reference as a clean string, or None if it cannot be one."""
     if isinstance(value, str) and REFERENCE_RE.fullmatch(value.strip()):
         return value.strip()
     return None
 
 
-def redirect_url(data, livemode):
+def redirect_url(data: Mapping[str, Any], livemode: bool) -> str | None:
     """``payment_url`` (Wave/Orange, 1.2) if it is a web address we may send a shopper
     to (https; plain http only in test mode, where the simulator serves it)."""
     url = data.get("payment_url")
@@ -116,7 +119,7 @@ def redirect_url(data, livemode):
     return url.strip() if parts.scheme in schemes and parts.netloc else None
 
 
-def parse_amount(value):
+def parse_amount(value: object) -> int | None:
     """A reported amount (number or numeric string, 1.3) as an int of whole francs; None
     if absent. Raises ValueError for anything non-numeric or non-integral."""
     if value is None or value == "":
@@ -129,7 +132,7 @@ def parse_amount(value):
         try:
             number = Decimal(str(value).strip())
         except InvalidOperation:
-            raise ValueError(f"amount {scrub(value)!r} is not a number")
+            raise ValueError(f"amount {scrub(value)!r} is not a number") from None
         if number.is_finite() and abs(number) < _MAX_AMOUNT and number == number.to_integral():
             return int(number)
     raise ValueError(f"amount {scrub(value)!r} is not a whole number of francs")
@@ -139,7 +142,7 @@ def _upper(value):
     return " ".join(str(value).upper().split()) if isinstance(value, (str, int)) else ""
 
 
-def status_of(data):
+def status_of(data: Mapping[str, Any]) -> str:
     """Our status for a FeexPay transaction (1.3). SUCCESSFUL -> succeeded, FAILED ->
     failed, and failed too when the operator already declined (operator_status DECLINED,
     responsecode/responsemsg FAILED) while ``status`` lags; everything else, including
@@ -164,7 +167,7 @@ def _short(value, limit=100):
     return scrub(value, limit) if isinstance(value, (str, Decimal, float)) else None
 
 
-def status_raw(data):
+def status_raw(data: Mapping[str, Any]) -> dict[str, Any]:
     """The fields worth keeping in the payment's timeline; the phone only masked, no
     names or email."""
     raw = {key: _short(data.get(key)) for key in (
@@ -178,7 +181,7 @@ def status_raw(data):
     return raw
 
 
-def failure_of(data):
+def failure_of(data: Mapping[str, Any]) -> tuple[str | None, str]:
     """(code, message) of a failed transaction, from ``reason`` first (1.3, 1.9)."""
     words = [str(data.get(k)) for k in ("reason", "responsemsg", "operator_status",
                                         "responsecode", "message")
@@ -187,7 +190,8 @@ def failure_of(data):
     return reason_code(text), scrub(words[0]) if words else "FeexPay gave no reason"
 
 
-def status_result(reference, data, amount, currency):
+def status_result(reference: str, data: Mapping[str, Any], amount: int | None,
+                  currency: str | None) -> GatewayResult:
     """A GatewayResult from an unwrapped status answer whose amount is already parsed."""
     status = status_of(data)
     code = message = None

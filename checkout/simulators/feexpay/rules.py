@@ -8,7 +8,7 @@ import dataclasses
 import re
 from typing import Any
 
-from .._runtime import env_float
+from checkout.simulators._runtime import env_float
 
 IN_PENDING = "IN PENDING STATE"
 

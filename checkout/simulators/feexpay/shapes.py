@@ -1,7 +1,7 @@
 """FeexPay simulator: the JSON bodies it sends (status answer, webhook, admin inspection)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .models import Transaction
 
@@ -19,7 +19,7 @@ def webhook_payload(tx: Transaction, status: str, reason: str | None) -> dict:
         "amount": req["amount"], "callback_info": req.get("callback_info"),
         "first_name": req.get("first_name"), "last_name": req.get("last_name"),
         "email": req.get("email"), "type": "Paiement", "phoneNumber": tx.phone,
-        "date": iso(tx.finished_at or datetime.now(timezone.utc)),
+        "date": iso(tx.finished_at or datetime.now(UTC)),
         "reseau": tx.network.label, "ref_link": None,
         "description": req.get("description"), "reason": reason,
         "ref_operator": tx.transref if status == "SUCCESSFUL" else None,

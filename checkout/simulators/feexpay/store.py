@@ -5,12 +5,13 @@ import logging
 import secrets
 import threading
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
 
-from .._runtime import Scheduler, WebhookSender
+from checkout.simulators._runtime import Scheduler, WebhookSender
+
 from .models import FINAL, Shop, Transaction, random_digits
 from .rules import IN_PENDING, NETWORKS, ApiError, FeexPayConfig, Network, scenario_for
 from .shapes import webhook_payload
@@ -18,13 +19,13 @@ from .shapes import webhook_payload
 log = logging.getLogger(__name__)
 
 
-def current_simulator() -> "FeexPaySimulator":
+def current_simulator() -> FeexPaySimulator:
     """The FeexPay simulator of the app serving the current request."""
     return current_app.extensions["simulators"]["feexpay"]
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def parse_shop(shop_id: str, data: Any) -> Shop:
