@@ -1,9 +1,15 @@
 """Configuration from the environment.
 
-Every setting has a safe development default except the secrets, which are
-required outside development so that a bad deploy fails at start.
+Production is the default: development (a fixed dev secret and encryption key, non-Secure
+cookies, the demo pages, webhooks to this machine) is asked for explicitly with
+``CHECKOUT_ENV=development`` (``scripts/run`` does), and refuses live keys and live gateway
+accounts. ``test`` is the test suite's own environment: development's conveniences, live
+mode allowed (so that test and live isolation can be tested). Outside them the secrets are
+required, so that a bad deploy fails at start.
 """
 import os
+
+ENVIRONMENTS = ("production", "development", "test")
 
 
 class ConfigError(RuntimeError):
@@ -22,7 +28,7 @@ def load_config(overrides=None, instance_path=None):
     overrides = dict(overrides or {})
     instance_path = instance_path or os.path.join(os.getcwd(), "instance")
     cfg = {
-        "ENV": env.get("CHECKOUT_ENV", "development"),
+        "ENV": env.get("CHECKOUT_ENV", "production"),
         "SQLALCHEMY_DATABASE_URI": env.get(
             "DATABASE_URL", "sqlite:///" + os.path.join(instance_path, "checkout.sqlite3")
         ),
@@ -44,18 +50,48 @@ def load_config(overrides=None, instance_path=None):
         "RQ_QUEUES": ["default"],
         "TESTING": False,
         "BENCH_ENDPOINTS": _bool(env.get("CHECKOUT_BENCH_ENDPOINTS")),
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are believed.
+        "TRUSTED_PROXY_HOPS": _int(env, "TRUSTED_PROXY_HOPS", 0),
+        # Webhooks to loopback/private addresses outside development (a documented opt-in).
+        "WEBHOOK_ALLOW_PRIVATE_TARGETS": _bool(env.get("WEBHOOK_ALLOW_PRIVATE_TARGETS")),
+        # Request bodies: the whole app, and the merchant API's JSON (bytes).
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 256 * 1024),
+        "API_MAX_BODY_BYTES": 64 * 1024,
+        # Failed API authentications allowed per client address per minute.
+        "AUTH_FAILURES_PER_MINUTE": _int(env, "AUTH_FAILURES_PER_MINUTE", 20),
+        # Push payment requests: per checkout (its life) and per phone number (10 minutes).
+        "PUSHES_PER_CHECKOUT": _int(env, "PUSHES_PER_CHECKOUT", 5),
+        "PUSHES_PER_PHONE": _int(env, "PUSHES_PER_PHONE", 3),
+        "PUSH_PHONE_WINDOW_SECONDS": 600,
+        # The expiry our own link builders put on a signed link (the demo, the dashboard).
+        "LINK_DEFAULT_TTL_SECONDS": 7 * 24 * 3600,
     }
     cfg.update(overrides)
+    if cfg["ENV"] not in ENVIRONMENTS:
+        raise ConfigError(f"CHECKOUT_ENV must be one of {', '.join(ENVIRONMENTS)}, "
+                          f"not {cfg['ENV']!r}")
     dev = cfg["ENV"] in {"development", "test"}
+    missing = [name for name in ("SECRET_KEY", "CHECKOUT_ENCRYPTION_KEY") if not cfg[name]]
+    if missing and not dev:
+        raise ConfigError(
+            f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} required in "
+            f"{cfg['ENV']} (CHECKOUT_ENV); set {'it' if len(missing) == 1 else 'them'} in the "
+            "environment, or set CHECKOUT_ENV=development on a developer's machine")
     if not cfg["SECRET_KEY"]:
-        if not dev:
-            raise ConfigError("SECRET_KEY is required outside development")
         cfg["SECRET_KEY"] = "dev-only-not-secret"
     if not cfg["CHECKOUT_ENCRYPTION_KEY"]:
-        if not dev:
-            raise ConfigError("CHECKOUT_ENCRYPTION_KEY is required outside development")
         # A fixed development key: test-mode credentials only, never live ones.
         cfg["CHECKOUT_ENCRYPTION_KEY"] = "ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzJieXRlcyE="
     cfg["SESSION_COOKIE_SECURE"] = cfg.get("SESSION_COOKIE_SECURE", not dev)
     cfg["DEVELOPMENT"] = dev
+    # A developer's machine runs on fixed, public keys: never with real money.
+    cfg["LIVE_MODE_ALLOWED"] = cfg["ENV"] != "development"
     return cfg
+
+
+def _int(env, name, default):
+    value = env.get(name)
+    try:
+        return int(value) if value not in (None, "") else default
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None

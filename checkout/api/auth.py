@@ -3,11 +3,11 @@ import hmac
 import time
 from dataclasses import dataclass
 
-from flask import g, request
+from flask import current_app, g, request
 
-from checkout.merchants.keys import generate_key, hash_key  # noqa: F401  (re-exported)
 from checkout.errors import ApiError
 from checkout.extensions import db
+from checkout.merchants.keys import generate_key, hash_key  # noqa: F401  (re-exported)
 from checkout.models import ApiKey, Merchant
 
 # Keys seen recently, by hash: saves a query per request. A revoked key keeps
@@ -57,6 +57,11 @@ def authenticate():
         if len(_cache) > 10_000:
             _cache.clear()
         _cache[digest] = hit
+    if hit[0].livemode and not current_app.config["LIVE_MODE_ALLOWED"]:
+        raise ApiError(403, "authentication_error", "live_mode_disabled",
+                       "Live keys are refused on a development install (CHECKOUT_ENV="
+                       "development runs on fixed, public development keys). Use your test "
+                       "key here, and your live key only on a production install.")
     g.caller = hit[0]
     return hit[0]
 

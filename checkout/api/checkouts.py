@@ -4,13 +4,22 @@ from sqlalchemy.exc import IntegrityError
 
 from checkout import checkouts
 from checkout.errors import ApiError
+from checkout.events.objects import serialize_checkout
 from checkout.extensions import db
 from checkout.models import Checkout, Payment
 from checkout.payments import service
 from checkout.payments.state import CHECKOUT_STATUSES
-from checkout.events.objects import serialize_checkout
+
 from .blueprint import bp
-from .common import get_owned, invalid, json_body, list_response, paginate, query_filters
+from .common import (
+    get_owned,
+    invalid,
+    json_body,
+    list_response,
+    paginate,
+    query_filters,
+    storable,
+)
 from .idempotency import answer_if_known, commit_response, idempotent
 
 # A race lost for an order is retried: the winner is then found and returned (or replaced,
@@ -21,10 +30,12 @@ ATTEMPTS = 5
 
 def check_query(allowed):
     """400 for a query parameter the list does not know (a typo would silently filter nothing)."""
-    for name in request.args:
+    for name, value in request.args.items(multi=True):
         if name not in allowed:
             raise invalid(f"Unknown query parameter '{name[:64]}'.", name[:64],
                           code="parameter_unknown")
+        if not storable(value):
+            raise invalid(f"{name} may not contain NUL characters.", name)
 
 
 @bp.post("/checkouts")
@@ -36,14 +47,14 @@ def create_checkout():
         ctx, new = checkouts.prepare(data, caller.merchant_id, caller.livemode,
                                      cache_key=caller.merchant_public_id)
     except checkouts.CheckoutInputError as exc:
-        raise invalid(exc.message, exc.param, code=exc.code)
+        raise invalid(exc.message, exc.param, code=exc.code) from exc
     for _attempt in range(ATTEMPTS):
         try:
             checkout, created = checkouts.create_or_reuse(
                 ctx, new, source="api", on_existing_order=answer_if_known)
             return commit_response(serialize_checkout(checkout), 201 if created else 200)
         except checkouts.OrderConflict as exc:
-            raise ApiError(409, "invalid_request_error", exc.code, exc.message, "order_id")
+            raise ApiError(409, "invalid_request_error", exc.code, exc.message, "order_id") from exc
         except IntegrityError as exc:
             db.session.rollback()
             if not checkouts.is_order_conflict(exc):
@@ -88,7 +99,7 @@ def cancel_checkout(checkout_id):
         db.session.rollback()
         raise ApiError(409, "invalid_request_error", exc.code,
                        f"{exc} Only an open checkout, with no payment pending or made, can be "
-                       "canceled.")
+                       "canceled.") from exc
     payment = db.session.get(Payment, checkout.payment_id) if checkout.payment_id else None
     return commit_response(serialize_checkout(checkout, payment=payment), 200)
 

@@ -9,6 +9,23 @@ def invalid(message, param=None, code="parameter_invalid", status=400):
     return ApiError(status, "invalid_request_error", code, message, param)
 
 
+def storable(value):
+    """False for text the database cannot hold (a NUL character, an unpaired surrogate),
+    in a string or anywhere in a JSON value: refused up front, not a 500 in the query."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return False
+        try:
+            return value.isascii() or bool(value.encode("utf-8"))
+        except UnicodeEncodeError:
+            return False
+    if isinstance(value, dict):
+        return all(storable(k) and storable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(storable(v) for v in value)
+    return True
+
+
 def json_body():
     """The request's JSON object, or a clear 400."""
     if not request.is_json:
@@ -17,6 +34,10 @@ def json_body():
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise invalid("The body is not a JSON object.", code="body_invalid")
+    for name, value in data.items():
+        if not (storable(name) and storable(value)):
+            raise invalid("Text may not contain NUL characters (\\u0000) or unpaired "
+                          "surrogates.", name[:64] if storable(name) else None)
     return data
 
 
@@ -30,6 +51,8 @@ def get_owned(model, object_id, kind, param="id", lock=False):
     """The caller's ``model`` row ``object_id`` (its merchant and mode only; optionally
     under a row lock), or a 404 that says nothing of anyone else's rows."""
     caller = g.caller
+    if not storable(object_id):
+        raise not_found(kind, "", param)
     q = db.select(model).where(model.id == object_id, model.merchant_id == caller.merchant_id,
                                model.livemode == caller.livemode)
     if lock:

@@ -2,9 +2,10 @@
 
 The same key with the same request (method, path and raw body, hashed) returns the first
 response again, with ``Idempotent-Replayed: true``; the same key with another request is a
-409 ``idempotency_key_reused``. Keys are scoped to the API key. Only successful (2xx)
-responses are stored, in the same transaction as their effect: a 4xx or 5xx stores nothing,
-so the merchant may fix the request and retry with the same key.
+409 ``idempotency_key_reused``. Keys are scoped to the API key, and kept 24 hours
+(``jobs.retention``). Only successful (2xx) responses are stored, in the same transaction
+as their effect: a 4xx or 5xx stores nothing, so the merchant may fix the request and
+retry with the same key.
 
 Two concurrent requests with one key are decided by the unique constraint
 ``(api_key_id, key)``: the loser's transaction rolls back whole and it gets the replay, or
@@ -17,6 +18,8 @@ view calls :func:`answer_if_known`, when the record's insert conflicts, or when 
 fails. Views that call out to a provider mid-way
 (refunds) :func:`reserve` the key in their first commit, so no second request can repeat
 the call, then :func:`commit_response` completes the record (or :func:`release` drops it).
+A reservation whose request died (its process killed mid-call) is released once it is
+older than ``STALE_AFTER``, so a retry with the key proceeds instead of a 409 forever.
 """
 import contextlib
 import functools
@@ -27,16 +30,18 @@ from datetime import timedelta
 from flask import Response, g, request
 from sqlalchemy.exc import IntegrityError
 
-from checkout.core import secretbox
 from checkout.checkouts import constraint_violated
+from checkout.core import secretbox
+from checkout.core.timeutil import utcnow
 from checkout.errors import ApiError
 from checkout.extensions import db
 from checkout.models import IdempotencyRecord
-from checkout.core.timeutil import utcnow
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-KEEP = timedelta(hours=48)       # replayable for at least 24 h; purged after this
+# A reserved key whose request has not finished after this long is taken to have died
+# with its process (longer than any request may run: provider calls time out at 30 s).
+STALE_AFTER = timedelta(seconds=120)
 IN_PROGRESS = 0                  # status_code of a reserved, unfinished record
 _CONSTRAINT = "uq_idempotency_records_api_key_id_key"
 _INSERT = IdempotencyRecord.__table__.insert().inline()
@@ -75,7 +80,7 @@ def idempotent(view=None, *, lookup="first"):
         pending = g.idempotency = _Pending(key, _request_digest())
         if lookup == "first":
             found = _find(key)
-            if found is not None:
+            if found is not None and not _released_if_stale(found):
                 return _answer(found, pending)
         try:
             return view(*args, **kwargs)
@@ -148,22 +153,6 @@ def release():
         pending.record = None
 
 
-def purge_idempotency_records(older_than=KEEP, batch=5000):
-    """Delete records older than ``older_than`` (48 h by default; api.md promises 24 h),
-    in batches, committing each. For a periodic job. Returns how many were deleted."""
-    cutoff = utcnow() - older_than
-    total = 0
-    while True:
-        ids = db.session.execute(
-            db.select(IdempotencyRecord.id).where(IdempotencyRecord.created_at < cutoff)
-            .limit(batch)).scalars().all()
-        if not ids:
-            return total
-        db.session.execute(db.delete(IdempotencyRecord).where(IdempotencyRecord.id.in_(ids)))
-        db.session.commit()
-        total += len(ids)
-
-
 def _request_digest():
     h = hashlib.sha256(f"{request.method} {request.path}\n".encode())
     h.update(request.get_data(cache=True))
@@ -193,10 +182,25 @@ def _key_conflicts(pending):
         raise
 
 
+def _released_if_stale(found):
+    """Delete a reservation whose request died (in progress for longer than any request
+    runs) so that a retry proceeds; True if it was deleted. What the dead request left
+    (a pending refund) is still there, and the view's own rules account for it."""
+    if found.status_code != IN_PROGRESS or found.created_at > utcnow() - STALE_AFTER:
+        return False
+    deleted = db.session.execute(
+        db.delete(IdempotencyRecord).where(IdempotencyRecord.id == found.id,
+                                           IdempotencyRecord.status_code == IN_PROGRESS)
+    ).rowcount
+    db.session.commit()
+    return bool(deleted)
+
+
 def _find(key):
     return db.session.execute(
-        db.select(IdempotencyRecord.request_hash, IdempotencyRecord.status_code,
-                  IdempotencyRecord.response_body)
+        db.select(IdempotencyRecord.id, IdempotencyRecord.request_hash,
+                  IdempotencyRecord.status_code, IdempotencyRecord.response_body,
+                  IdempotencyRecord.created_at)
         .where(IdempotencyRecord.api_key_id == g.caller.api_key_id,
                IdempotencyRecord.key == key)).first()
 

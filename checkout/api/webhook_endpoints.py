@@ -12,9 +12,10 @@ from checkout.extensions import db
 from checkout.models import WebhookEndpoint
 from checkout.webhooks_out import endpoints as svc
 from checkout.webhooks_out.serialize import serialize_endpoint
+
 from .blueprint import bp
 from .checkouts import check_query
-from .common import invalid, json_body, list_response, not_found, paginate
+from .common import invalid, json_body, list_response, not_found, paginate, storable
 from .idempotency import commit_response, idempotent
 
 
@@ -31,6 +32,8 @@ def _only(data, allowed):
 
 def _get(endpoint_id, lock=False):
     caller = g.caller
+    if not storable(endpoint_id):
+        raise not_found("webhook endpoint", "")
     endpoint = svc.get_endpoint(caller.merchant_id, caller.livemode, endpoint_id, lock=lock)
     if endpoint is None:
         raise not_found("webhook endpoint", endpoint_id)
@@ -49,7 +52,7 @@ def create_webhook_endpoint():
         endpoint, secret = svc.create_endpoint(caller.merchant_id, caller.livemode, data["url"],
                                                data.get("events"), data.get("description"))
     except svc.EndpointInputError as exc:
-        raise _input_error(exc)
+        raise _input_error(exc) from exc
     return commit_response(serialize_endpoint(endpoint, secret), 201)
 
 
@@ -76,7 +79,7 @@ def update_webhook_endpoint(endpoint_id):
         svc.update_endpoint(endpoint, data)
     except svc.EndpointInputError as exc:
         db.session.rollback()
-        raise _input_error(exc)
+        raise _input_error(exc) from exc
     return commit_response(serialize_endpoint(endpoint), 200)
 
 
@@ -107,6 +110,6 @@ def redeliver_failed(endpoint_id):
         count, has_more = svc.redeliver_failed(endpoint, since)
     except svc.EndpointInputError as exc:
         db.session.rollback()
-        raise _input_error(exc)
+        raise _input_error(exc) from exc
     return commit_response({"object": "redelivery", "endpoint": endpoint.id,
                             "since": data["since"], "count": count, "has_more": has_more}, 200)

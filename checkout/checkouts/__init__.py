@@ -13,15 +13,16 @@ from datetime import timedelta
 
 from sqlalchemy import or_
 
-from checkout.extensions import db
 from checkout.core.ids import new_id
+from checkout.core.timeutil import utcnow
+from checkout.extensions import db
 from checkout.models import Checkout
 from checkout.payments import service
 from checkout.payments.service import PaymentStateError
-from checkout.core.timeutil import utcnow
+from checkout.payments.state import CHECKOUT_ACTIVE, CheckoutStatus
+
 from .context import MerchantContext, forget, merchant_context, prepare
 from .params import CheckoutInputError, NewCheckout, check_methods, parse
-from checkout.payments.state import CHECKOUT_ACTIVE, CheckoutStatus
 
 __all__ = ["CheckoutInputError", "MerchantContext", "NewCheckout", "OrderConflict",
            "check_methods", "constraint_violated", "create_or_reuse", "forget",
@@ -37,7 +38,8 @@ class OrderConflict(Exception):
         self.code, self.message, self.checkout = code, message, checkout
 
 
-def create_or_reuse(ctx, new, source="api", reuse_processing=False, on_existing_order=None):
+def create_or_reuse(ctx, new, source="api", reuse_processing=False, on_existing_order=None,
+                    link_signature=None):
     """Apply the order rule and return ``(checkout, created)``. Never commits.
 
     A new order's checkout is inserted at once, in one statement that also checks that
@@ -52,6 +54,7 @@ def create_or_reuse(ctx, new, source="api", reuse_processing=False, on_existing_
     request created the order's checkout first (:func:`is_order_conflict`): roll back and
     call again. ``on_existing_order()``, if given, is called when the order already has a
     checkout, before anything is read or changed (the API answers replays there).
+    ``link_signature``: the signed link this checkout comes from (kept on the row).
     """
     now = utcnow()
     checkout = Checkout(
@@ -61,7 +64,7 @@ def create_or_reuse(ctx, new, source="api", reuse_processing=False, on_existing_
         methods=new.methods, return_url=new.return_url, cancel_url=new.cancel_url,
         metadata_=new.metadata, locale=new.locale, status=CheckoutStatus.OPEN, payment_id=None,
         paid_late=False, expires_at=now + timedelta(seconds=new.expires_in),
-        created_at=now, updated_at=now, completed_at=None)
+        created_at=now, updated_at=now, completed_at=None, link_signature=link_signature)
     if _insert_if_new_order(checkout):
         return checkout, True
     if on_existing_order is not None:

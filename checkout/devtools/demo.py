@@ -3,18 +3,19 @@ return page (``/demo/return``) that shows the signed result the shopper came bac
 with. Development and test mode only: both refuse to run otherwise."""
 import json
 import os
+import time
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
 
-from checkout.links import signing
+from checkout.core.timeutil import utcnow
 from checkout.extensions import db
+from checkout.links import signing
 from checkout.merchants.accounts import create_merchant, link_secret
 from checkout.merchants.keys import generate_key, hash_key
 from checkout.merchants.testmode import register_test_accounts
 from checkout.models import ApiKey, Checkout, Merchant, MerchantUser
-from checkout.core.timeutil import utcnow
 
 bp = Blueprint("demo", __name__)
 
@@ -51,8 +52,10 @@ def seed_demo():
     db.session.commit()
     _save_state({"public_id": merchant.public_id, "test_secret_key": key})
     base = current_app.config["CHECKOUT_PUBLIC_URL"]
+    expires = int(time.time()) + current_app.config["LINK_DEFAULT_TTL_SECONDS"]
     params = {"order_id": f"DEMO-{utcnow():%Y%m%d-%H%M%S}", "amount": "5000",
-              "currency": "XOF", "return_url": f"{base}/demo/return"}
+              "currency": "XOF", "return_url": f"{base}/demo/return", "mode": "test",
+              "expires": str(expires)}
     params["sig"] = signing.sign(params, link_secret(merchant))
     shops = register_test_accounts(merchant.id)
     return {

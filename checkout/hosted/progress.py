@@ -7,20 +7,33 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from redis.exceptions import RedisError
 
+from checkout.core.phones import mask_phone
 from checkout.extensions import db
 from checkout.gateways.errors import GatewayError
-from checkout.merchants.accounts import link_secret
-from checkout.models import Payment
-from checkout.core.phones import mask_phone
 from checkout.jobs.queue import redis_connection
 from checkout.links.signing import signed_return_url
+from checkout.merchants.accounts import link_secret
+from checkout.models import Payment
+from checkout.payments import refresh
+from checkout.payments.state import PaymentStatus
+
 from . import choices
 from .blueprint import bp
 from .forms import ActionForm
-from .pages import (CANCELED, CASH, CHOOSE, EXPIRED, FAILED, FINAL, PAID, REDIRECT, WAITING, load_page, method_of)
+from .pages import (
+    CANCELED,
+    CASH,
+    CHOOSE,
+    EXPIRED,
+    FAILED,
+    FINAL,
+    PAID,
+    REDIRECT,
+    WAITING,
+    load_page,
+    method_of,
+)
 from .reasons import can_retry, failure_text
-from checkout.payments import refresh
-from checkout.payments.state import PaymentStatus
 
 log = logging.getLogger(__name__)
 
@@ -91,9 +104,17 @@ def leave(checkout_id):
     return redirect(url_for(".picker", checkout_id=checkout_id), 303)
 
 
+def return_params(c):
+    """What the return redirect tells the merchant, all of it signed (api.md "Back to the
+    merchant"): which checkout and order, its status, for what amount, in which mode."""
+    return {"checkout_id": c.id, "order_id": c.order_id, "status": str(c.status),
+            "amount": str(c.amount), "currency": c.currency,
+            "livemode": "true" if c.livemode else "false"}
+
+
 def signed_back_url(page):
     c = page.checkout
-    params = {"checkout_id": c.id, "order_id": c.order_id, "status": c.status}
+    params = return_params(c)
     return signed_return_url(c.return_url, params, link_secret(page.merchant))
 
 

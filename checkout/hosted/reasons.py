@@ -1,5 +1,7 @@
 """Why an attempt failed, in plain words for the shopper (never the provider's text)."""
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+
 from checkout.payments.state import PaymentStatus
 
 _NOT_ENOUGH = _l("There is not enough money on this mobile money account. Top it up and "
@@ -51,7 +53,15 @@ START_ERRORS = {
     "method_unavailable": _l("This way to pay is not available for this order. "
                              "Choose another one."),
     "phone_required": _l("Enter your mobile money number."),
+    "too_many_attempts": _l("Too many payment requests were sent for this order. Choose "
+                            "another way to pay, or ask the shop for help."),
 }
+
+
+def phone_busy_text(minutes):
+    """The shopper's message when a number had all the pushes it may get for now."""
+    return gettext("A request was already sent to this number: approve it on your phone, "
+                   "or ask for another in %(minutes)s min.", minutes=minutes)
 
 
 def failure_text(payment):

@@ -5,17 +5,18 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 
 from checkout.checkouts.context import merchant_context
 from checkout.extensions import db
-from checkout.payments.offers import offers_for
 from checkout.payments import service
 from checkout.payments.flow import start_payment
+from checkout.payments.offers import offers_for
 from checkout.payments.service import PaymentStateError
+from checkout.payments.state import PaymentStatus
+
 from . import choices
 from .blueprint import bp
 from .forms import ActionForm, BlankPayForm, PayForm
 from .pages import CASH, CHOOSE, FAILED, REDIRECT, WAITING, load_page, method_of
 from .progress import leave_url, render_progress
-from .reasons import START_ERRORS, failure_text
-from checkout.payments.state import PaymentStatus
+from .reasons import START_ERRORS, failure_text, phone_busy_text
 
 
 @bp.get("/c/<checkout_id>")
@@ -73,11 +74,15 @@ def _start(page, form, offers, method_code, phone):
         payment = start_payment(page.checkout.id, method_code, phone)
     except PaymentStateError as exc:
         db.session.rollback()
+        if exc.code == "phone_busy":
+            form.phone.errors = [phone_busy_text(exc.minutes)]
+            return render_picker(page, form, offers=offers, status=429)
         if exc.code not in START_ERRORS:
             # The checkout moved on (paid, expired, an attempt running): show where it is.
             return redirect(url_for(".picker", checkout_id=page.checkout.id), 303)
         form.method.errors = [str(START_ERRORS[exc.code])]
-        return render_picker(page, form, offers=offers, status=409)
+        return render_picker(page, form, offers=offers,
+                             status=429 if exc.code == "too_many_attempts" else 409)
     action = payment.next_action or {}
     url = action.get("url") or ""
     if payment.status == PaymentStatus.PENDING and action.get("type") == "redirect" and \

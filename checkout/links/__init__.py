@@ -9,22 +9,27 @@ signature, 400 for bad parameters, 404 for an unknown merchant, 409 for a paid o
 Parameters: ``order_id``, ``amount`` (minor units), ``currency``, ``return_url`` (required);
 ``expires`` (Unix seconds), ``description``, ``cancel_url``, ``country``, ``customer_name``,
 ``customer_email``, ``customer_phone``, ``methods`` (comma-separated codes), ``expires_in``,
-``locale``/``lang``, ``mode`` (``test``/``live``; by default live once the merchant has an
-enabled live gateway account).
+``locale``/``lang``, ``mode`` (``test``/``live``).
+
+Every parameter is signed, ``mode`` included: a link without ``mode`` is a live link, and a
+live link for a merchant with no live gateway yet is a clear error page, never a test-mode
+checkout. A link whose checkout was replaced (the order got a newer checkout) is spent: it
+cannot replace the newer one back (an older, cheaper link replayed).
 """
 import re
 import time
 
-from flask import Blueprint, redirect, render_template
-from flask import request
+from flask import Blueprint, current_app, redirect, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from checkout import checkouts
+from checkout.events.objects import checkout_url
 from checkout.extensions import db
 from checkout.merchants.accounts import link_secret
-from checkout.models import GatewayAccount, Merchant
-from checkout.events.objects import checkout_url
+from checkout.models import Checkout, GatewayAccount, Merchant
+from checkout.payments.state import CheckoutStatus
+
 from .signing import SignatureError, verify
 
 bp = Blueprint("links", __name__)
@@ -60,6 +65,21 @@ def pay(merchant_public_id):
                      _("Ask the shop for a new link to pay for your order."))
     try:
         data, livemode = _checkout_input(params, merchant)
+    except checkouts.CheckoutInputError as exc:
+        return _page(400, _("This payment link cannot be used"),
+                     _("The shop made a mistake in this link. Please tell the shop."),
+                     detail=f"{exc.param}: {exc.message}" if exc.param else exc.message)
+    if livemode and not (current_app.config["LIVE_MODE_ALLOWED"]
+                         and _has_live_account(merchant.id)):
+        return _page(409, _("This shop cannot take payments yet"),
+                     _("The shop has not finished setting up its payments, so this link "
+                       "cannot be paid. Please tell the shop."),
+                     detail=_("No live payment method is set up for this shop."))
+    if _spent(merchant.id, livemode, params["sig"], params.get("order_id")):
+        return _page(409, _("This payment link was replaced"),
+                     _("The shop sent a newer link for this order. Use the latest link the "
+                       "shop gave you."))
+    try:
         ctx, new = checkouts.prepare(data, merchant.id, livemode)
     except checkouts.CheckoutInputError as exc:
         return _page(400, _("This payment link cannot be used"),
@@ -67,8 +87,9 @@ def pay(merchant_public_id):
                      detail=f"{exc.param}: {exc.message}" if exc.param else exc.message)
     for _attempt in range(ATTEMPTS):
         try:
-            checkout, _created = checkouts.create_or_reuse(ctx, new, source="link",
-                                                           reuse_processing=True)
+            checkout, _created = checkouts.create_or_reuse(
+                ctx, new, source="link", reuse_processing=True,
+                link_signature=params["sig"].lower())
             checkout_id = checkout.id
             db.session.commit()
         except checkouts.OrderConflict as exc:
@@ -100,7 +121,7 @@ def _checkout_input(params, merchant):
     mode = params.get("mode")
     if mode not in (None, "test", "live"):
         raise checkouts.CheckoutInputError("parameter_invalid", "mode is test or live.", "mode")
-    livemode = mode == "live" if mode else _has_live_account(merchant.id)
+    livemode = mode != "test"
     data = {k: params[k] for k in ("order_id", "currency", "return_url", "description",
                                    "cancel_url", "country") if k in params}
     for name in ("amount", "expires_in"):
@@ -118,6 +139,18 @@ def _checkout_input(params, merchant):
     if locale:
         data["locale"] = locale
     return data, livemode
+
+
+def _spent(merchant_id, livemode, sig, order_id):
+    """Whether this link made a checkout of the order that was since replaced (canceled
+    for a newer one): then the link is no good any more."""
+    return db.session.execute(
+        db.select(Checkout.id).where(
+            Checkout.merchant_id == merchant_id, Checkout.livemode == livemode,
+            Checkout.order_id == (order_id or "")[:64],
+            Checkout.link_signature == sig.lower(),
+            Checkout.status == CheckoutStatus.CANCELED).limit(1)
+    ).first() is not None
 
 
 def _has_live_account(merchant_id):

@@ -6,7 +6,7 @@ nothing left safe (``quote(value, safe="")``).
 """
 import hashlib
 import hmac
-from urllib.parse import quote, urlencode, urlsplit, urlunsplit, parse_qsl
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 
 class SignatureError(ValueError):

@@ -5,12 +5,14 @@ from flask import current_app
 from werkzeug.security import generate_password_hash
 
 from checkout.core import secretbox
-from .keys import generate_key, hash_key
+from checkout.core.ids import new_id
 from checkout.extensions import db
 from checkout.gateways import all_gateways, get_gateway
 from checkout.gateways.base import Account
-from checkout.core.ids import new_id
+from checkout.gateways.errors import GatewayAuthError
 from checkout.models import ApiKey, GatewayAccount, Merchant, MerchantUser
+
+from .keys import generate_key, hash_key
 
 
 def create_merchant(name, email, password, return_hosts=(), country=None):
@@ -43,9 +45,14 @@ def link_secret(merchant):
 
 
 def account_context(account):
-    """The adapter's view of a gateway account: credentials, mode, base and notify URLs."""
+    """The adapter's view of a gateway account: credentials, mode, base and notify URLs.
+    Raises GatewayAuthError for a live account on a development install (it runs on
+    fixed, public keys: never with real money or real credentials)."""
     gw = get_gateway(account.gateway)
     cfg = current_app.config
+    if account.livemode and not cfg["LIVE_MODE_ALLOWED"]:
+        raise GatewayAuthError("Live gateway accounts are refused on a development install "
+                               "(CHECKOUT_ENV=development).", code="live_mode_disabled")
     base = gw.live_base_url if account.livemode else cfg["SIMULATOR_URL"] + gw.test_base_path
     return Account(credentials=secretbox.decrypt(account.credentials_encrypted),
                    livemode=account.livemode, base_url=base,

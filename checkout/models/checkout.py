@@ -1,12 +1,12 @@
 """Checkouts, payment attempts, their timeline and refunds."""
 from datetime import datetime
 
-from sqlalchemy import (BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String,
-                        Text, text)
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from checkout.core.timeutil import utcnow
 from checkout.extensions import db
+
 from .types import JSONType
 
 
@@ -38,6 +38,9 @@ class Checkout(db.Model):
     cancel_url: Mapped[str | None] = mapped_column(String(2000))
     metadata_: Mapped[dict | None] = mapped_column("metadata", JSONType)
     locale: Mapped[str | None] = mapped_column(String(8))
+    # The signature of the signed link that created this checkout: once the checkout is
+    # replaced, that link is spent (an older link cannot replace a newer checkout).
+    link_signature: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))  # payments.state.CheckoutStatus
     # The successful payment attempt, once there is one.
     payment_id: Mapped[str | None] = mapped_column(String(40))

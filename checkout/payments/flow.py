@@ -9,24 +9,33 @@ import logging
 
 from flask import current_app
 
+from checkout.core.ids import new_id
 from checkout.extensions import db
 from checkout.gateways import get_gateway
 from checkout.gateways.base import GatewayResult, PaymentRequest
 from checkout.gateways.errors import GatewayError, GatewayUnavailable
-from checkout.core.ids import new_id
+from checkout.jobs.queue import (
+    INITIATE_JOB_TIMEOUT,
+    INITIATE_PAYMENT,
+    POLL_PAYMENT,
+    enqueue_after_commit,
+    initiate_job_id,
+    poll_job_id,
+)
 from checkout.merchants.accounts import account_context
-from .offers import offers_for
 from checkout.models import Checkout, GatewayAccount, Payment
-from checkout.jobs.queue import (INITIATE_JOB_TIMEOUT, INITIATE_PAYMENT, POLL_PAYMENT,
-                                 enqueue_after_commit, initiate_job_id, poll_job_id)
-from . import service
-from .service import PaymentStateError
 from checkout.payments.state import PaymentStatus, Report
+
+from . import service
+from .offers import offers_for
+from .service import PaymentStateError
+from .throttle import PushRefused, count_push
 
 log = logging.getLogger(__name__)
 
 
-def start_payment(checkout_id, method_code, phone=None, source="shopper"):
+def start_payment(checkout_id: str, method_code: str, phone: str | None = None,
+                  source: str = "shopper") -> Payment:
     """Begin an attempt on ``checkout_id`` with ``method_code`` and call its gateway.
 
     ``phone`` is E.164, already validated. Commits. Returns the Payment (pending,
@@ -41,6 +50,12 @@ def start_payment(checkout_id, method_code, phone=None, source="shopper"):
         raise PaymentStateError("method_unavailable", "This way to pay is not available.")
     if offer.method.needs_phone and not phone:
         raise PaymentStateError("phone_required", "A phone number is required.")
+    if offer.method.needs_phone:
+        try:
+            count_push(checkout.id, phone, checkout.expires_at)
+        except PushRefused as exc:
+            raise PaymentStateError(exc.code, "Too many payment requests.",
+                                    minutes=exc.minutes) from None
     gateway = get_gateway(offer.method.gateway)
     payment = Payment(id=new_id("pay"), checkout_id=checkout.id, merchant_id=checkout.merchant_id,
                       livemode=checkout.livemode, gateway=gateway.name,
@@ -57,7 +72,7 @@ def start_payment(checkout_id, method_code, phone=None, source="shopper"):
     return payment
 
 
-def initiate(payment_id):
+def initiate(payment_id: str) -> Payment | None:
     """Call the provider for a committed pending attempt and record its answer. Commits.
     Safe to run twice: an attempt that already has a provider reference is left alone."""
     payment = db.session.get(Payment, payment_id)
@@ -70,7 +85,8 @@ def initiate(payment_id):
         payment_id=payment.id, method=payment.method, amount=payment.amount,
         currency=payment.currency, phone=payment.phone,
         description=checkout.description or checkout.order_id,
-        return_url=_return_url(checkout.id, payment.id), cancel_url=_return_url(checkout.id, payment.id),
+        return_url=_return_url(checkout.id, payment.id),
+        cancel_url=_return_url(checkout.id, payment.id),
         customer_name=(checkout.customer or {}).get("name"),
         customer_email=(checkout.customer or {}).get("email"))
     try:
@@ -81,7 +97,8 @@ def initiate(payment_id):
             # (matched on our payment id) or the deadline will settle it.
             log.warning("initiate outcome unknown", extra={"payment": payment_id})
             service.log_event(payment.checkout_id, payment.id, "initiate_outcome_unknown",
-                              "gateway", PaymentStatus.PENDING, PaymentStatus.PENDING, {"error": str(exc)})
+                              "gateway", PaymentStatus.PENDING, PaymentStatus.PENDING,
+                              {"error": str(exc)})
             service.record_initiation(payment.id, _pending(), gateway.deadline_seconds, None)
             db.session.commit()
             return payment

@@ -5,26 +5,29 @@ Every function here takes ids, locks the checkout row then the payment row
 appends a timeline row, and only flushes: the caller (view or job) commits once.
 """
 from datetime import timedelta
+from typing import Any
 
+from checkout.core.timeutil import utcnow
 from checkout.events import record_checkout_event
 from checkout.extensions import db
-from checkout.models import Checkout, Payment, PaymentEvent
-from checkout.core.timeutil import utcnow
-from . import state
-from checkout.payments.state import CheckoutStatus, PaymentStatus, Report
 from checkout.gateways import get_gateway
 from checkout.gateways.base import GatewayResult
+from checkout.models import Checkout, Payment, PaymentEvent
+from checkout.payments.state import CheckoutStatus, PaymentStatus, Report
+
+from . import state
 
 
 class PaymentStateError(Exception):
     """The requested change is not allowed in the current state."""
 
-    def __init__(self, code, message):
+    def __init__(self, code: str, message: str, minutes: int = 0) -> None:
         super().__init__(message)
         self.code = code
+        self.minutes = minutes   # for ``phone_busy``: when the number may get another push
 
 
-def lock_checkout(checkout_id):
+def lock_checkout(checkout_id: str) -> Checkout:
     """Load a checkout under a row lock (SELECT ... FOR UPDATE on PostgreSQL)."""
     return db.session.execute(
         db.select(Checkout).where(Checkout.id == checkout_id).with_for_update()
@@ -32,22 +35,23 @@ def lock_checkout(checkout_id):
     ).scalar_one()
 
 
-def lock_payment(payment_id):
+def lock_payment(payment_id: str) -> Payment:
     return db.session.execute(
         db.select(Payment).where(Payment.id == payment_id).with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one()
 
 
-def log_event(checkout_id, payment_id, type_, source, from_status=None, to_status=None,
-              data=None):
+def log_event(checkout_id: str, payment_id: str | None, type_: str, source: str,
+              from_status: str | None = None, to_status: str | None = None,
+              data: dict[str, Any] | None = None) -> None:
     """Append one timeline row (never updated, never deleted)."""
     db.session.add(PaymentEvent(checkout_id=checkout_id, payment_id=payment_id, type=type_,
                                 source=source, from_status=from_status, to_status=to_status,
                                 data=data, created_at=utcnow()))
 
 
-def apply_result(payment_id, result, source):
+def apply_result(payment_id: str, result: GatewayResult, source: str) -> state.Decision:
     """Apply a gateway's report (a ``GatewayResult``) to a payment and its checkout.
 
     Safe to call any number of times with the same report, from any source, at the
@@ -67,7 +71,8 @@ def apply_result(payment_id, result, source):
         matches = result.amount == payment.amount and \
             (result.currency is None or result.currency == payment.currency)
     other_paid = checkout.payment_id not in (None, payment.id)
-    if result.status == Report.SUCCEEDED and not other_paid and checkout.status != CheckoutStatus.PAID:
+    if (result.status == Report.SUCCEEDED and not other_paid
+            and checkout.status != CheckoutStatus.PAID):
         other_paid = _order_paid_elsewhere(checkout)
     decision = state.decide(payment.status, checkout.status, result.status,
                             amount_matches=matches, other_paid=other_paid)
@@ -126,7 +131,7 @@ def _order_paid_elsewhere(checkout):
     ).first() is not None
 
 
-def begin_attempt(checkout_id, payment, source="shopper"):
+def begin_attempt(checkout_id: str, payment: Payment, source: str = "shopper") -> Payment:
     """Add a new pending attempt to an open, unexpired checkout (flush only).
 
     ``payment`` is a new, unsaved Payment. Raises PaymentStateError when the checkout
@@ -151,7 +156,8 @@ def begin_attempt(checkout_id, payment, source="shopper"):
     return payment
 
 
-def record_initiation(payment_id, result, deadline_seconds, first_poll_seconds):
+def record_initiation(payment_id: str, result: GatewayResult, deadline_seconds: int | None,
+                      first_poll_seconds: int | None) -> Payment:
     """Store what the provider said when we started the attempt: its reference, the
     shopper's next step and the polling plan. A final status in the initiation answer
     is not trusted (providers.md: verify): the first poll comes soon instead."""
@@ -168,17 +174,18 @@ def record_initiation(payment_id, result, deadline_seconds, first_poll_seconds):
         soon = 1 if result.status != Report.PENDING else first_poll_seconds
         payment.next_poll_at = now + timedelta(seconds=soon)
     log_event(payment.checkout_id, payment.id, "attempt_initiated", "gateway",
-              PaymentStatus.PENDING, PaymentStatus.PENDING, {"reported": result.status, "raw": dict(result.raw or {})})
+              PaymentStatus.PENDING, PaymentStatus.PENDING,
+              {"reported": result.status, "raw": dict(result.raw or {})})
     return payment
 
 
-def fail_attempt(payment_id, code, message, source):
+def fail_attempt(payment_id: str, code: str, message: str, source: str) -> state.Decision:
     """The provider refused at initiation (nothing debited): fail the attempt."""
     return apply_result(payment_id, GatewayResult(status=Report.FAILED, failure_code=code,
                                                   failure_message=message), source)
 
 
-def abandon_attempt(payment_id, source, reason="abandoned"):
+def abandon_attempt(payment_id: str, source: str, reason: str = "abandoned") -> Payment:
     """End a pending attempt on our side (deadline passed, shopper chose another way).
     A success reported later is still honoured (``state.decide``)."""
     payment = db.session.get(Payment, payment_id)
@@ -200,7 +207,7 @@ def abandon_attempt(payment_id, source, reason="abandoned"):
     return payment
 
 
-def expire_checkout(checkout_id, source="job"):
+def expire_checkout(checkout_id: str, source: str = "job") -> bool:
     """Expire an open checkout whose time is up (a processing one waits for its attempt)."""
     checkout = lock_checkout(checkout_id)
     if checkout.status != CheckoutStatus.OPEN or checkout.expires_at > utcnow():
@@ -209,7 +216,7 @@ def expire_checkout(checkout_id, source="job"):
     return True
 
 
-def cancel_checkout(checkout_id, source="api"):
+def cancel_checkout(checkout_id: str, source: str = "api") -> Checkout:
     """Cancel a checkout that has no pending or paid attempt; raises PaymentStateError."""
     checkout = lock_checkout(checkout_id)
     if checkout.status == CheckoutStatus.CANCELED:
@@ -230,7 +237,7 @@ def _end_checkout(checkout, status, source):
     record_checkout_event(f"checkout.{status}", checkout)
 
 
-def confirm_cash(payment_id, source="api"):
+def confirm_cash(payment_id: str, source: str = "api") -> state.Decision:
     """The merchant received the money of an attempt at a gateway the merchant confirms
     (cash on delivery): it succeeds. Raises PaymentStateError for any other attempt."""
     payment = db.session.get(Payment, payment_id)

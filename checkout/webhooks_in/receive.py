@@ -19,13 +19,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
+from checkout.core.timeutil import utcnow
 from checkout.extensions import csrf, db
 from checkout.gateways import get_gateway
-from checkout.gateways.errors import (GatewayError, GatewayNotSupported, WebhookVerificationError)
+from checkout.gateways.errors import GatewayError, GatewayNotSupported, WebhookVerificationError
 from checkout.jobs.queue import ensure_job, notification_job_id
 from checkout.merchants.accounts import account_context
 from checkout.models import GatewayAccount, GatewayNotification
-from checkout.core.timeutil import utcnow
 
 from .process import process_notification
 
@@ -56,7 +56,9 @@ def receive(gateway, token):
 
 
 def _receive(gateway, token):
-    if len(token) > 64:
+    if len(token) > 64 or not (token + gateway).isprintable():
+        # A NUL or other control character is no token of ours (and no query for the
+        # database, which refuses NULs).
         return _error(404, "unknown_endpoint", "No such notification endpoint.")
     account = db.session.execute(
         db.select(GatewayAccount).where(GatewayAccount.webhook_token == token,

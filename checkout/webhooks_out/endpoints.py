@@ -5,19 +5,22 @@ Invariants: an endpoint belongs to one merchant and one mode (its key's); its UR
 passed the SSRF check of that mode when saved; its secret is stored encrypted and shown
 only by ``create_endpoint`` and ``rotate_secret``.
 """
-from datetime import datetime, timedelta, timezone
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from flask import current_app
 
 from checkout.core import secretbox
+from checkout.core.ids import new_id
+from checkout.core.timeutil import utcnow
 from checkout.events import EVENT_TYPES
 from checkout.extensions import db
-from checkout.core.ids import new_id
-from checkout.models import WebhookDelivery, WebhookEndpoint
-from checkout.core.timeutil import utcnow
+from checkout.models import Event, WebhookDelivery, WebhookEndpoint
+from checkout.models.webhooks import DeliveryStatus
+
 from . import deliveries, ssrf
 from .signing import generate_secret
-from checkout.models.webhooks import DeliveryStatus
 
 MAX_ENDPOINTS = 16          # per merchant and mode
 PREVIOUS_SECRET_VALID = timedelta(hours=24)
@@ -27,12 +30,12 @@ REDELIVER_BATCH = 1000
 class EndpointInputError(ValueError):
     """Bad input for an endpoint or a redelivery (a 400)."""
 
-    def __init__(self, code, message, param=None):
+    def __init__(self, code: str, message: str, param: str | None = None) -> None:
         super().__init__(message)
         self.code, self.message, self.param = code, message, param
 
 
-def parse_events(value):
+def parse_events(value: object) -> list[str]:
     """A validated, de-duplicated list of event types; ``["*"]`` means all (present and
     future). Raises EndpointInputError."""
     if value is None:
@@ -52,7 +55,7 @@ def parse_events(value):
     return sorted(set(value), key=EVENT_TYPES.index)
 
 
-def check_url(url, livemode):
+def check_url(url: str, livemode: bool) -> str:
     """The URL, if this mode may send webhooks to it (see ``ssrf``). A test-mode URL
     whose host does not resolve yet is accepted (it is checked again at every send)."""
     try:
@@ -70,7 +73,8 @@ def _description(value):
     return value
 
 
-def create_endpoint(merchant_id, livemode, url, events=None, description=None):
+def create_endpoint(merchant_id: int, livemode: bool, url: str, events: list[str] | None = None,
+                    description: str | None = None) -> tuple[WebhookEndpoint, str]:
     """Create an enabled endpoint; returns ``(endpoint, secret)``. Raises
     EndpointInputError (bad URL or events, too many endpoints)."""
     events = parse_events(events)
@@ -94,7 +98,8 @@ def create_endpoint(merchant_id, livemode, url, events=None, description=None):
     return endpoint, secret
 
 
-def get_endpoint(merchant_id, livemode, endpoint_id, lock=False):
+def get_endpoint(merchant_id: int, livemode: bool, endpoint_id: str,
+                 lock: bool = False) -> WebhookEndpoint | None:
     """The caller's live (not deleted) endpoint, or None."""
     q = db.select(WebhookEndpoint).where(
         WebhookEndpoint.id == endpoint_id, WebhookEndpoint.merchant_id == merchant_id,
@@ -104,7 +109,7 @@ def get_endpoint(merchant_id, livemode, endpoint_id, lock=False):
     return db.session.execute(q).scalar_one_or_none()
 
 
-def update_endpoint(endpoint, data):
+def update_endpoint(endpoint: WebhookEndpoint, data: Mapping[str, Any]) -> WebhookEndpoint:
     """Apply ``url``, ``events``, ``description`` and ``enabled`` from ``data``.
     Disabling fails its pending deliveries (redeliverable); re-enabling clears the
     failure record. Raises EndpointInputError."""
@@ -128,14 +133,15 @@ def update_endpoint(endpoint, data):
             endpoint.failing_since = endpoint.disabled_reason = endpoint.disabled_at = None
         elif not enabled and endpoint.enabled:
             endpoint.disabled_reason, endpoint.disabled_at = "disabled_by_merchant", utcnow()
-            deliveries.close_pending(endpoint.id, DeliveryStatus.FAILED, "endpoint disabled", utcnow())
+            deliveries.close_pending(endpoint.id, DeliveryStatus.FAILED, "endpoint disabled",
+                                     utcnow())
         endpoint.enabled = enabled
     endpoint.updated_at = utcnow()
     db.session.flush()
     return endpoint
 
 
-def delete_endpoint(endpoint):
+def delete_endpoint(endpoint: WebhookEndpoint) -> None:
     """Delete an endpoint (kept, hidden, for the delivery log of past events) and
     cancel its pending deliveries (one being sent right now is canceled by its job)."""
     now = utcnow()
@@ -145,7 +151,7 @@ def delete_endpoint(endpoint):
     db.session.flush()
 
 
-def rotate_secret(endpoint):
+def rotate_secret(endpoint: WebhookEndpoint) -> str:
     """Give the endpoint a new secret; the current one stays valid (deliveries carry
     both signatures) for 24 hours. A second rotation within those hours ends the
     oldest secret at once. Returns the new secret."""
@@ -159,7 +165,7 @@ def rotate_secret(endpoint):
     return secret
 
 
-def redeliver_event(event, endpoint):
+def redeliver_event(event: Event, endpoint: WebhookEndpoint) -> tuple[WebhookDelivery, bool]:
     """Send ``event`` again to ``endpoint`` (same ``webhook-id``). A delivery of it to
     that endpoint still pending is returned instead of adding another. Returns
     ``(delivery, created)``; raises EndpointInputError if the endpoint is disabled."""
@@ -174,7 +180,8 @@ def redeliver_event(event, endpoint):
     return deliveries.create_delivery(event.id, endpoint, redelivery=True), True
 
 
-def redeliver_failed(endpoint, since, limit=REDELIVER_BATCH):
+def redeliver_failed(endpoint: WebhookEndpoint, since: datetime,
+                     limit: int = REDELIVER_BATCH) -> tuple[int, bool]:
     """Redeliver every event whose delivery to ``endpoint`` failed since ``since`` and
     that has no succeeded or pending delivery to it: at most ``limit`` per call (call
     again while ``has_more``; repeats add nothing). Returns ``(count, has_more)``."""
@@ -184,7 +191,8 @@ def redeliver_failed(endpoint, since, limit=REDELIVER_BATCH):
         WebhookDelivery.status.in_((DeliveryStatus.SUCCEEDED, DeliveryStatus.PENDING)))
     rows = db.session.execute(
         db.select(WebhookDelivery.event_id, db.func.min(WebhookDelivery.created_at))
-        .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == DeliveryStatus.FAILED,
+        .where(WebhookDelivery.endpoint_id == endpoint.id,
+               WebhookDelivery.status == DeliveryStatus.FAILED,
                WebhookDelivery.created_at >= since, WebhookDelivery.event_id.not_in(settled))
         .group_by(WebhookDelivery.event_id)
         .order_by(db.func.min(WebhookDelivery.created_at)).limit(limit + 1)).all()
@@ -201,7 +209,7 @@ def _require_enabled(endpoint):
                                  "(POST {\"enabled\": true}).", "endpoint")
 
 
-def parse_since(value):
+def parse_since(value: object) -> datetime:
     """An ISO 8601 time (naive = UTC) as a naive UTC datetime; raises EndpointInputError."""
     if not isinstance(value, str):
         raise EndpointInputError("parameter_missing" if value is None else "parameter_invalid",
@@ -213,6 +221,10 @@ def parse_since(value):
         raise EndpointInputError("parameter_invalid",
                                  "since must be an ISO 8601 time, e.g. 2026-01-31T12:00:00Z.",
                                  "since") from None
-    if when.tzinfo is not None:
-        when = when.astimezone(timezone.utc).replace(tzinfo=None)
+    try:
+        if when.tzinfo is not None:
+            when = when.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:   # 0001-01-01T00:00:00+01:00 is before the first UTC instant
+        raise EndpointInputError("parameter_invalid", "since is out of range.",
+                                 "since") from None
     return when

@@ -8,17 +8,19 @@ carries hints, and losing them loses nothing.
 import itertools
 import logging
 import time
+from dataclasses import replace
 from datetime import timedelta
 
 from flask import current_app
 
-from checkout.extensions import db
-from checkout.models import Event, WebhookAttempt, WebhookDelivery
-from checkout.jobs.queue import delivery_job_id, ensure_job, get_queue, redis_connection
 from checkout.core.timeutil import utcnow
+from checkout.extensions import db
+from checkout.jobs.queue import delivery_job_id, ensure_job, get_queue, redis_connection
+from checkout.models import Event, WebhookAttempt, WebhookDelivery
+from checkout.models.webhooks import DeliveryStatus
+
 from . import attempts, deliveries, ssrf, transport
 from .signing import signature_header
-from checkout.models.webhooks import DeliveryStatus
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,7 @@ PURGE_EVERY_SECONDS = 3600
 PURGE_MAX_BATCHES = 20
 
 
-def deliver(delivery_id):
+def deliver(delivery_id: str) -> str:
     """Send the next attempt of a delivery, if it is pending and due.
 
     Two transactions around the HTTP call: the claim (row lock, attempt counted and
@@ -49,7 +51,7 @@ def deliver(delivery_id):
     return "succeeded" if result.ok else "failed"
 
 
-def send(claim):
+def send(claim: attempts.Claim) -> transport.SendResult:
     """Check the URL again (the address may have changed since the endpoint was saved),
     sign, and POST to the checked address. Returns a transport.SendResult."""
     cfg = current_app.config
@@ -65,13 +67,22 @@ def send(claim):
         "content-type": "application/json",
         "user-agent": USER_AGENT,
     }
-    return transport.post(target, claim.body, headers,
-                          connect_timeout=cfg.get("WEBHOOK_CONNECT_TIMEOUT", CONNECT_TIMEOUT),
-                          read_timeout=cfg.get("WEBHOOK_READ_TIMEOUT", READ_TIMEOUT),
-                          max_body=MAX_RESPONSE_BYTES)
+    public = ssrf.is_public(target.address)
+    result = transport.post(target, claim.body, headers,
+                            connect_timeout=cfg.get("WEBHOOK_CONNECT_TIMEOUT", CONNECT_TIMEOUT),
+                            read_timeout=cfg.get("WEBHOOK_READ_TIMEOUT", READ_TIMEOUT),
+                            max_body=MAX_RESPONSE_BYTES if public else 0)
+    if public:
+        return result
+    # A local receiver (development, or the operator's opt-in): its status is kept, never
+    # what it said, so that a webhook endpoint cannot be used to read internal services.
+    error = result.error
+    if error and result.status_code is not None:
+        error = "redirect not followed"
+    return replace(result, body=None, error=error)
 
 
-def sweep_deliveries(limit=SWEEP_BATCH):
+def sweep_deliveries(limit: int = SWEEP_BATCH) -> int:
     """Re-enqueue pending deliveries due for more than the grace period whose job is
     not alive in Redis (flushed, lost with a dead worker, or a lease that expired
     mid-send); a live job is left alone (``jobs.queue.ensure_job``). Added to the
@@ -97,14 +108,15 @@ def sweep_deliveries(limit=SWEEP_BATCH):
     return count
 
 
-def purge_events(batch=1000, max_batches=None):
+def purge_events(batch: int = 1000, max_batches: int | None = None) -> int:
     """Delete events older than ``EVENT_RETENTION_DAYS`` (at least 30 days) with their
     deliveries and attempts, in batches, committing each. An event with a delivery
     still pending is kept. Returns how many events were deleted."""
     days = max(RETENTION_DAYS,
                int(current_app.config.get("EVENT_RETENTION_DAYS", RETENTION_DAYS)))
     cutoff = utcnow() - timedelta(days=days)
-    pending = db.select(WebhookDelivery.event_id).where(WebhookDelivery.status == DeliveryStatus.PENDING)
+    pending = db.select(WebhookDelivery.event_id).where(
+        WebhookDelivery.status == DeliveryStatus.PENDING)
     total = 0
     for _ in itertools.count() if max_batches is None else range(max_batches):
         ids = db.session.execute(
@@ -122,7 +134,7 @@ def purge_events(batch=1000, max_batches=None):
     return total
 
 
-def purge_events_hourly():
+def purge_events_hourly() -> int:
     """The sweeper's hook for :func:`purge_events`: runs it at most once an hour across
     all processes (a Redis key), a bounded amount per run."""
     if not redis_connection().set("webhooks:purge-events", "1", nx=True,

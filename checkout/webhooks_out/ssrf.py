@@ -3,10 +3,13 @@
 A live-mode endpoint must resolve only to public unicast addresses: never loopback,
 private, link-local, CGNAT, multicast, reserved, documentation or cloud metadata
 addresses, in IPv4 or IPv6, including IPv4 embedded in IPv6 (mapped ``::ffff:a.b.c.d``,
-NAT64, 6to4). A test-mode endpoint may also use loopback (a developer's receiver on
-their own machine) and, when ``WEBHOOK_TEST_ALLOW_PRIVATE`` is set, private and CGNAT
-ranges (a receiver in another container). Metadata, link-local and the rest stay
-blocked in every mode.
+NAT64, 6to4). A test-mode endpoint may also use loopback, private and CGNAT addresses (a
+developer's receiver on their own machine or in another container) only on a development
+install (``CHECKOUT_ENV=development``, or the test suite's ``test``) or where the operator
+opted in with ``WEBHOOK_ALLOW_PRIVATE_TARGETS``: on a production install a test key must
+not be a way to reach internal services (or the simulators' controls). Metadata,
+link-local and the rest stay blocked in every mode, and nothing a non-public address
+answers is kept (``is_public``).
 
 The check runs when an endpoint is saved and again at every send, and the sender
 connects to the very address that was checked (``pin``): a DNS answer that changes
@@ -14,7 +17,9 @@ between the check and the connection (rebinding) cannot redirect a delivery.
 """
 import ipaddress
 import socket
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 MAX_URL_LENGTH = 2000
@@ -23,7 +28,7 @@ MAX_URL_LENGTH = 2000
 class UnsafeUrl(ValueError):
     """The URL is malformed or points where webhooks may not go. ``code`` is stable."""
 
-    def __init__(self, code, message):
+    def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code, self.message = code, message
 
@@ -52,11 +57,10 @@ _GLOBAL_UNICAST_V6 = _N("2000::/3")
 _NAT64 = _N("64:ff9b::/96")
 _SIX_TO_FOUR = _N("2002::/16")
 
-ALLOWED_IN_TEST = frozenset({"loopback"})
-ALLOWED_IN_TEST_PRIVATE = frozenset({"loopback", "private", "cgnat"})
+ALLOWED_LOCAL = frozenset({"loopback", "private", "cgnat"})
 
 
-def classify(address):
+def classify(address: str | ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     """``None`` for a public unicast address, else why it is not one: ``loopback``,
     ``private``, ``cgnat``, ``link_local``, ``multicast``, ``reserved``,
     ``documentation``, ``unspecified`` or ``metadata``. Raises ValueError if
@@ -87,12 +91,25 @@ def _embedded_v4(ip):
     return None
 
 
-def allowed_reasons(livemode, config):
-    """The address classes a mode may target (``None`` = public, always allowed)."""
+def allowed_reasons(livemode: bool, config: Mapping[str, Any]) -> frozenset[str]:
+    """The address classes a mode may target (``None`` = public, always allowed): none
+    beyond public ones in live mode; local ones in test mode on a development install or
+    with ``WEBHOOK_ALLOW_PRIVATE_TARGETS``."""
     if livemode:
         return frozenset()
-    return ALLOWED_IN_TEST_PRIVATE if config.get("WEBHOOK_TEST_ALLOW_PRIVATE") \
-        else ALLOWED_IN_TEST
+    if config.get("DEVELOPMENT") or config.get("WEBHOOK_ALLOW_PRIVATE_TARGETS"):
+        return ALLOWED_LOCAL
+    return frozenset()
+
+
+def is_public(address: str | None) -> bool:
+    """Whether ``address`` is a public unicast address (what it answers may be kept)."""
+    if not address:
+        return False
+    try:
+        return classify(address) is None
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -106,7 +123,7 @@ class Target:
     address: str | None = None   # the checked IP to connect to (set by ``pin``)
 
 
-def parse(url, livemode):
+def parse(url: str, livemode: bool) -> Target:
     """Parse and validate a webhook URL's shape; raises UnsafeUrl."""
     if not isinstance(url, str) or not url.strip():
         raise UnsafeUrl("url_invalid", "url must be an http(s) URL.")
@@ -143,7 +160,7 @@ def parse(url, livemode):
     return Target(scheme, host, port or (443 if scheme == "https" else 80), path)
 
 
-def resolve(host, port):
+def resolve(host: str, port: int) -> list[str]:
     """Every address ``host`` resolves to, in resolver order (tests replace this)."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     seen = []
@@ -153,7 +170,7 @@ def resolve(host, port):
     return seen
 
 
-def check_addresses(addresses, livemode, config):
+def check_addresses(addresses: Iterable[str], livemode: bool, config: Mapping[str, Any]) -> None:
     """Raise UnsafeUrl unless every address may be targeted in this mode."""
     allowed = allowed_reasons(livemode, config)
     for address in addresses:
@@ -165,7 +182,8 @@ def check_addresses(addresses, livemode, config):
                             f"({address}), which {where}-mode webhooks may not target.")
 
 
-def pin(url, livemode, config, require_resolution=True):
+def pin(url: str, livemode: bool, config: Mapping[str, Any],
+        require_resolution: bool = True) -> Target:
     """Parse, resolve and check ``url``; return its Target with the address to connect
     to. Every resolved address must be allowed (a mixed answer is refused). Raises
     UnsafeUrl; with ``require_resolution=False`` an unresolvable host is accepted and

@@ -1,19 +1,22 @@
 """Idempotency-Key on POST: replay, reuse with another body, scope, errors not stored,
 concurrency, purge."""
+import hashlib
 import json
 import threading
+import time
 from datetime import timedelta
 
 import pytest
+import requests
 
-from checkout.api.idempotency import purge_idempotency_records
+from checkout.core.timeutil import utcnow
 from checkout.extensions import db
 from checkout.gateways import get_gateway
 from checkout.gateways.base import RefundResult
+from checkout.jobs.retention import purge_idempotency_records
 from checkout.models import ApiKey, Checkout, Event, IdempotencyRecord, Refund
-from checkout.core.timeutil import utcnow
-
-from .conftest import add_payment, checkout_body
+from tests.factories import add_payment, checkout_body
+from tests.fixtures_runtime import ServerThread
 
 
 def test_same_key_same_body_replays_the_first_response(api, counts):
@@ -91,7 +94,7 @@ def test_cancel_and_confirm_replay(api):
     again = api.post(f"/checkouts/{cs}/cancel", key="c1")
     assert again.headers["Idempotent-Replayed"] == "true" and again.json == first.json
     cs2 = api.post("/checkouts", checkout_body(order_id="C-2")).json["id"]
-    pay = add_payment(cs2, gateway="cod", method="cod")
+    pay = add_payment(cs2, "cod")
     c1 = api.post(f"/payments/{pay}/confirm", key="p1")
     c2 = api.post(f"/payments/{pay}/confirm", key="p1")
     assert c2.headers["Idempotent-Replayed"] == "true" and c1.json == c2.json
@@ -117,7 +120,6 @@ def test_refund_replay_does_not_refund_twice(api, monkeypatch):
 def test_a_key_still_in_progress_is_409_in_use(api, counts):
     key_id = db.session.execute(db.select(ApiKey.id)).scalar_one()
     body = json.dumps({"payment": "pay_x"}).encode()
-    import hashlib
     digest = hashlib.sha256(b"POST /api/v1/refunds\n" + body).hexdigest()
     db.session.add(IdempotencyRecord(api_key_id=key_id, key="busy", request_hash=digest,
                                      status_code=0, response_body=""))
@@ -130,9 +132,6 @@ def test_a_key_still_in_progress_is_409_in_use(api, counts):
 
 
 def test_concurrent_requests_with_one_key_have_one_effect(app, merchant):
-    import requests
-
-    from tests.conftest import ServerThread
     results, barrier = [], threading.Barrier(6)
 
     def create(i):
@@ -159,11 +158,6 @@ def test_concurrent_requests_with_one_key_have_one_effect(app, merchant):
 
 
 def test_concurrent_refunds_with_one_key_call_the_gateway_once(app, merchant, monkeypatch):
-    import time
-
-    import requests
-
-    from tests.conftest import ServerThread
     calls = []
 
     def refund(self, account, ref, amount, currency, reason, refund_id):

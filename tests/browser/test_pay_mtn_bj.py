@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 import requests
+from playwright.sync_api import sync_playwright
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +45,6 @@ def snap(page, path):
 
 @pytest.fixture
 def chromium():
-    from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         try:
@@ -91,7 +91,8 @@ def test_pay_with_mtn_benin(make_merchant, live_server, simulator, worker, chrom
     page.wait_for_url(f"{return_url}?**", timeout=45_000)
     query = dict(parse_qsl(urlsplit(page.url).query))
     sig = query.pop("sig")
-    assert query == {"checkout_id": checkout["id"], "order_id": "BJ-1001", "status": "paid"}
+    assert query == {"checkout_id": checkout["id"], "order_id": "BJ-1001", "status": "paid",
+                     "amount": "5000", "currency": "XOF", "livemode": "false"}
     assert hmac.compare_digest(sig, expected_sig(merchant.link_secret, query))
 
     paid = requests.get(f"{live_server.url}/api/v1/checkouts/{checkout['id']}",

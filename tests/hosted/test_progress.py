@@ -7,12 +7,13 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 
+from checkout.core.timeutil import utcnow
 from checkout.extensions import db
 from checkout.models import Checkout, Payment
-from checkout.payments import service
-from checkout.core.timeutil import utcnow
+from checkout.payments import flow, refresh, service
+from tests.factories import report
 
-from .conftest import csrf_token, report
+from .conftest import csrf_token
 
 
 def status(client, cid):
@@ -70,7 +71,6 @@ def test_failure_reason_in_french(client, make_checkout, make_attempt):
 
 
 def test_try_again_reuses_method_and_number(client, make_checkout, make_attempt, monkeypatch):
-    from checkout.payments import flow
     started = []
     monkeypatch.setattr(flow, "initiate", lambda payment_id: started.append(payment_id))
     cid = make_checkout()
@@ -106,7 +106,6 @@ def test_switch_gives_up_the_pending_attempt(client, make_checkout, make_attempt
 
 def test_return_from_provider_asks_the_provider(client, make_checkout, make_attempt,
                                                 monkeypatch):
-    from checkout.payments import refresh
     asked = []
 
     def fake_refresh(payment_id, source):
@@ -130,7 +129,6 @@ def test_return_from_provider_asks_the_provider(client, make_checkout, make_atte
 
 def test_reloading_the_return_page_asks_the_provider_once(client, make_checkout, make_attempt,
                                                           monkeypatch):
-    from checkout.payments import refresh
     asked = []
     monkeypatch.setattr(refresh, "refresh_payment", lambda pid, source: asked.append(pid))
     cid = make_checkout()
@@ -161,7 +159,9 @@ def test_paid_page_and_signed_return(client, merchant, make_checkout, make_attem
     query = dict(parse_qsl(url.query))
     assert query.pop("lang") == "fr"   # the merchant's own parameter is kept
     sig = query.pop("sig")
-    assert query == {"checkout_id": cid, "order_id": "A-1001 é&x", "status": "paid"}
+    # Everything the merchant could act on is signed: amount, currency and mode too.
+    assert query == {"checkout_id": cid, "order_id": "A-1001 é&x", "status": "paid",
+                     "amount": "5000", "currency": "XOF", "livemode": "false"}
     assert hmac.compare_digest(sig, expected_sig(merchant.link_secret, query))
 
 
@@ -173,7 +173,7 @@ def test_back_before_an_outcome_stays_here(client, make_checkout):
 
 def test_leaving_goes_to_cancel_url_and_keeps_the_checkout_open(client, make_checkout):
     cid = make_checkout(cancel_url="https://shop.example/cart")
-    assert 'href="/c/%s/leave"' % cid in client.get(f"/c/{cid}").get_data(as_text=True)
+    assert f'href="/c/{cid}/leave"' in client.get(f"/c/{cid}").get_data(as_text=True)
     resp = client.get(f"/c/{cid}/leave")
     assert resp.status_code == 303 and resp.headers["Location"] == "https://shop.example/cart"
     assert db.session.get(Checkout, cid).status == "open"

@@ -17,7 +17,7 @@ content is an error). To add yours::
         "components": {"schemas": {"WebhookEndpoint": obj({...}), ...}},
     }
 
-``errors()`` always adds 401, 429 and 500; schemas built with :func:`obj` are closed
+``errors()`` always adds 401, 413, 429 and 500; schemas built with :func:`obj` are closed
 (every property required, no others), so the tests that validate real responses against
 the document catch any field the document forgot.
 """
@@ -71,8 +71,9 @@ _ERROR_RESPONSES = {400: "BadRequest", 401: "Unauthorized", 404: "NotFound", 409
 
 
 def errors(*statuses):
-    """Error responses of an operation: the given statuses plus 401, 429 and 500."""
-    wanted = sorted(set(statuses) | {401, 429, 500})
+    """Error responses of an operation: the given statuses plus 401, 413 (the API reads
+    any body up to its limit, whatever the operation), 429 and 500."""
+    wanted = sorted(set(statuses) | {401, 413, 429, 500})
     return {str(s): ref(_ERROR_RESPONSES[s], "responses") for s in wanted}
 
 
@@ -190,7 +191,7 @@ BASE = {
                                         "mode's ids look the same)."),
             "Conflict": _error_response("The request conflicts with the object's state or an "
                                         "Idempotency-Key; nothing was changed."),
-            "PayloadTooLarge": _error_response("The body is larger than 256 KiB."),
+            "PayloadTooLarge": _error_response("The body is larger than 64 KiB."),
             "UnsupportedMediaType": _error_response("The body is not application/json."),
             "TooManyRequests": _error_response(
                 "Rate limit exceeded.", {"Retry-After": ref("Retry-After", "headers")}),

@@ -1,7 +1,31 @@
 """OpenAPI fragment: checkouts."""
-from checkout.checkouts.params import (EXPIRES_DEFAULT, EXPIRES_MAX, EXPIRES_MIN, LOCALES, METADATA_KEY_MAX, METADATA_MAX_KEYS, METADATA_VALUE_MAX)
+from checkout.checkouts.params import (
+    EXPIRES_DEFAULT,
+    EXPIRES_MAX,
+    EXPIRES_MIN,
+    LOCALES,
+    METADATA_KEY_MAX,
+    METADATA_MAX_KEYS,
+    METADATA_VALUE_MAX,
+)
 from checkout.payments.state import CHECKOUT_STATUSES
-from . import (AMOUNT, CURRENCY, IDEMPOTENCY_KEY, TIMESTAMP, body, errors, id_schema, list_of, nullable, obj, ok, paging, path_id, ref)
+
+from . import (
+    AMOUNT,
+    CURRENCY,
+    IDEMPOTENCY_KEY,
+    TIMESTAMP,
+    body,
+    errors,
+    id_schema,
+    list_of,
+    nullable,
+    obj,
+    ok,
+    paging,
+    path_id,
+    ref,
+)
 
 _STR = {"type": "string"}
 _URL = {"type": "string", "format": "uri", "maxLength": 2000}
@@ -123,7 +147,7 @@ OPENAPI = {
                                "returns it again.",
                 "parameters": [_ID, IDEMPOTENCY_KEY],
                 "responses": {"200": ok("The canceled checkout.", ref("Checkout"), post=True),
-                              **errors(404, 409)},
+                              **errors(400, 404, 409)},
             },
         },
     },

@@ -1,6 +1,22 @@
 """OpenAPI fragment: payment attempts and refunds."""
 from checkout.payments.state import PAYMENT_STATUSES
-from . import (AMOUNT, CURRENCY, IDEMPOTENCY_KEY, TIMESTAMP, body, errors, id_schema, list_of, nullable, obj, ok, paging, path_id, ref)
+
+from . import (
+    AMOUNT,
+    CURRENCY,
+    IDEMPOTENCY_KEY,
+    TIMESTAMP,
+    body,
+    errors,
+    id_schema,
+    list_of,
+    nullable,
+    obj,
+    ok,
+    paging,
+    path_id,
+    ref,
+)
 
 _STR = {"type": "string"}
 

@@ -2,7 +2,21 @@
 from checkout.events import EVENT_TYPES
 from checkout.webhooks_out.endpoints import MAX_ENDPOINTS
 from checkout.webhooks_out.schedule import RETRY_SCHEDULE
-from . import (IDEMPOTENCY_KEY, TIMESTAMP, body, errors, id_schema, list_of, nullable, obj, ok, paging, path_id, ref)
+
+from . import (
+    IDEMPOTENCY_KEY,
+    TIMESTAMP,
+    body,
+    errors,
+    id_schema,
+    list_of,
+    nullable,
+    obj,
+    ok,
+    paging,
+    path_id,
+    ref,
+)
 
 _STR = {"type": "string"}
 _URL = {"type": "string", "maxLength": 2000, "description":
@@ -146,7 +160,7 @@ OPENAPI = {
         "/webhook_endpoints/{id}/rotate_secret": {"post": _op(
             "rotateWebhookEndpointSecret", "Rotate the signing secret",
             {"200": ok("The endpoint with its new secret.", ref("WebhookEndpoint"), post=True),
-             **errors(404, 409)}, [_WE_ID, IDEMPOTENCY_KEY],
+             **errors(400, 404, 409)}, [_WE_ID, IDEMPOTENCY_KEY],
             description="The previous secret keeps signing (a second signature) for 24 hours. "
                         "Rotating again within them ends the oldest secret at once.")},
         "/webhook_endpoints/{id}/redeliver_failed": {"post": _op(
