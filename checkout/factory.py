@@ -12,6 +12,7 @@ from .errors import register_error_handlers
 from .events import add_listener
 from .extensions import babel, csrf, db, login_manager, migrate
 from .i18n import select_locale
+from .jobs import payments as payment_jobs
 from .jobs import retention
 from .jobs.sweep import add_sweeper
 from .logs import configure_logging
@@ -48,10 +49,11 @@ def register_extensions(app):
 def register_wiring(app):
     """Who hears what: every new merchant event fans out to webhook deliveries (in the
     event's transaction), and the sweeper also repairs deliveries and purges what is past
-    its retention (events, idempotency records).
+    its retention (events, idempotency records), and asks about refunds a provider queued.
     Explicit here, so that any process built on this factory (web, worker, command)
     sends merchant webhooks, whatever else it imported."""
     add_listener(app, deliveries.fan_out)
     add_sweeper(app, webhook_jobs.sweep_deliveries)
     add_sweeper(app, webhook_jobs.purge_events_hourly)
     add_sweeper(app, retention.purge_idempotency_hourly)
+    add_sweeper(app, payment_jobs.poll_pending_refunds)

@@ -5,8 +5,9 @@ return the small frozen dataclasses below, never ORM rows or Flask globals, and
 fail with the typed errors of ``errors.py``. How each provider's shape maps onto
 this interface is written in the README ("Gateway interface").
 """
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any
 
 from .errors import GatewayNotSupported
 
@@ -55,7 +56,19 @@ class GatewayResult:
     failure_code: str | None = None
     failure_message: str | None = None
     next_action: NextAction | None = None
-    raw: Mapping = field(default_factory=dict)
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RefundUpdate:
+    """The provider's word on one refund, as a notification carries it."""
+
+    status: str                          # "pending" | "succeeded" | "failed"
+    provider_reference: str | None       # the provider's refund reference, if it has one
+    payment_reference: str | None        # the refunded payment's provider reference
+    amount: int | None = None            # minor units
+    currency: str | None = None
+    failure_message: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,8 @@ class Notification:
     # attempt when no provider reference was stored (initiate timed out). Unverified: the
     # status call must confirm the reference belongs to that payment.
     payment_hint: str | None = None
+    # A notification about a refund rather than a payment.
+    refund: RefundUpdate | None = None
 
 
 @dataclass(frozen=True)
@@ -87,10 +102,13 @@ class Method:
     kind: str                  # "mobile_money" | "card" | "cash"
     label: str                 # brand shown to the shopper ("MTN MoMo")
     country: str | None        # ISO country, None = any
-    currencies: tuple          # ISO currencies it takes, () = any
+    currencies: tuple[str, ...]  # ISO currencies it takes, () = any
     min_amount: int = 0        # minor units
     max_amount: int | None = None
     needs_phone: bool = False
+    # The provider requires the shopper's email (Paystack): the page asks for it when the
+    # merchant did not give one.
+    needs_email: bool = False
 
 
 class Gateway:
@@ -98,14 +116,14 @@ class Gateway:
     their provider supports; the defaults raise GatewayNotSupported."""
 
     name = ""
-    methods: dict = {}
+    methods: dict[str, Method] = {}
     # The provider's initiate call blocks until the shopper answers (Vodacom MZ):
     # run it in a job and show "approve on your phone" meanwhile.
     initiate_blocks = False
     # Seconds between status polls for a pending attempt (the last one repeats).
-    poll_schedule = (5, 5, 10, 15, 30, 60)
+    poll_schedule: tuple[int, ...] = (5, 5, 10, 15, 30, 60)
     # After this many seconds a pending attempt is given up as expired.
-    deadline_seconds = 30 * 60
+    deadline_seconds: int | None = 30 * 60
     # A notification proves nothing by itself: confirm with fetch_status.
     notifications_need_confirmation = True
     test_base_path = ""       # where its simulator is mounted ("/feexpay")
@@ -144,6 +162,12 @@ class Gateway:
         WebhookVerificationError on a bad signature or shape; never returns a bool."""
         raise GatewayNotSupported(f"{self.name} sends no notifications")
 
+    def parse_callback(self, account: Account, query: Mapping[str, str]) -> Notification:
+        """A provider's GET callback to our notification URL (Chapa's ``callback_url``).
+        Never trusted: returns the reference it names, with no result, and the worker
+        confirms with ``fetch_status``. Raises WebhookVerificationError on a bad shape."""
+        raise GatewayNotSupported(f"{self.name} sends no GET callbacks")
+
     def submit_step(self, account: Account, provider_reference: str,
                     data: Mapping[str, str]) -> GatewayResult:
         """An extra shopper step mid-payment (an OTP): send it on, return the new state."""
@@ -153,3 +177,9 @@ class Gateway:
                reason: str | None, refund_id: str) -> RefundResult:
         """Refund (or reverse) part or all of a succeeded payment."""
         raise GatewayNotSupported(f"{self.name} cannot refund through its API")
+
+    def fetch_refund(self, account: Account, refund_reference: str | None,
+                     payment_reference: str, refund_id: str) -> RefundResult:
+        """Where a pending refund stands at the provider (polling of refunds the provider
+        queued). Raises GatewayNotSupported when only notifications can tell."""
+        raise GatewayNotSupported(f"{self.name} has no refund status call")

@@ -1,4 +1,6 @@
 """The shopper's forms: the method picker, and bare CSRF-protected action buttons."""
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
@@ -7,29 +9,45 @@ from wtforms import RadioField, StringField
 
 from checkout.core import phones
 
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}")
+
+
+def _strip(value):
+    return value.strip()[:254] if isinstance(value, str) else value
+
 
 class PayForm(FlaskForm):
-    """One way to pay and one phone number. Both are checked against the checkout's
-    offers in ``clean``: the phone's country depends on the method chosen."""
+    """One way to pay, a phone number and an email address. They are checked against
+    the checkout's offers in ``clean``: the phone's country depends on the method
+    chosen, and only a method that needs them needs them."""
 
     method = RadioField(validate_choice=False)
     phone = StringField(filters=[lambda v: v.strip()[:64] if isinstance(v, str) else v])
+    email = StringField(filters=[_strip])
 
-    def clean(self, offers, default_country):
-        """``(method, phone_e164)`` when the form is complete, else None with errors
-        on the fields. ``offers``: the checkout's offers; the number is read in the
-        method's country, else ``default_country``."""
+    def clean(self, offers, default_country, email_known=False):
+        """``(method, phone_e164, email)`` when the form is complete, else None with
+        errors on the fields. ``offers``: the checkout's offers; the number is read in
+        the method's country, else ``default_country``; ``email_known``: the merchant
+        gave the shopper's email, so none is asked."""
         if not self.validate_on_submit():   # the CSRF token (CSRFProtect checked it too)
             return None
         method = next((o.method for o in offers if o.method.code == self.method.data), None)
         if method is None:
             self.method.errors = [str(_l("Choose a way to pay."))]
             return None
+        email = None
+        if method.needs_email and not email_known:
+            email = self.email.data or ""
+            if not _EMAIL.fullmatch(email):
+                self.email.errors = [str(_l("Enter your email address, for example "
+                                            "name@example.com: this way to pay needs it."))]
+                return None
         if not method.needs_phone:
-            return method, None
+            return method, None, email
         raw = self.phone.data or ""
         try:
-            return method, phones.normalize(raw, method.country or default_country)
+            return method, phones.normalize(raw, method.country or default_country), email
         except phones.PhoneError as exc:
             self.phone.errors = [phone_message(raw, exc)]
             return None
@@ -52,6 +70,21 @@ class ActionForm(FlaskForm):
     """A button that changes something (switch method, try again): a CSRF token only."""
 
 
+class OtpForm(FlaskForm):
+    """The code a provider sent the shopper (a voucher, a one-time password)."""
+
+    code = StringField(filters=[lambda v: "".join(v.split())[:12] if isinstance(v, str) else v])
+
+    def clean(self):
+        """The code when the form is complete, else None with an error on the field."""
+        if not self.validate_on_submit():
+            return None
+        if not (self.code.data or "").isalnum():
+            self.code.errors = [str(_l("Type the code you received."))]
+            return None
+        return self.code.data
+
+
 class _BlankField:
     data = None
     errors = ()
@@ -62,7 +95,7 @@ class BlankPayForm:
     CSRF field, no data, no errors — without building WTForms fields on the hottest
     page (a third of its render time)."""
 
-    method = phone = _BlankField()
+    method = phone = email = _BlankField()
 
     def __init__(self, token=None):
         self._token = token    # a slot the caller fills in later, else a fresh token

@@ -20,6 +20,7 @@ from checkout.payments.state import CheckoutStatus, PaymentStatus
 CHOOSE = "choose"          # open, nothing pending: pick a way to pay
 WAITING = "waiting"        # an attempt is pending: approve it on the phone
 REDIRECT = "redirect"      # pending, and the provider's page must be visited
+OTP = "otp"                # pending, and the provider asks for a code the shopper types
 CASH = "cash"              # cash on delivery chosen: pay the courier
 FAILED = "failed"          # the latest attempt failed; the checkout is open again
 PAID = "paid"
@@ -62,8 +63,11 @@ def shopper_state(checkout, payment):
             and payment.status == PaymentStatus.PENDING):
         if get_gateway(payment.gateway).confirmed_by_merchant:
             return CASH
-        if (payment.next_action or {}).get("type") == "redirect":
+        step = (payment.next_action or {}).get("type")
+        if step == "redirect":
             return REDIRECT
+        if step == "otp":
+            return OTP
         return WAITING
     if checkout.status == CheckoutStatus.PROCESSING:
         return WAITING

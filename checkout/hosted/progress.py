@@ -14,12 +14,13 @@ from checkout.jobs.queue import redis_connection
 from checkout.links.signing import signed_return_url
 from checkout.merchants.accounts import link_secret
 from checkout.models import Payment
-from checkout.payments import refresh
+from checkout.payments import flow, refresh
+from checkout.payments.service import PaymentStateError
 from checkout.payments.state import PaymentStatus
 
 from . import choices
 from .blueprint import bp
-from .forms import ActionForm
+from .forms import ActionForm, OtpForm
 from .pages import (
     CANCELED,
     CASH,
@@ -27,6 +28,7 @@ from .pages import (
     EXPIRED,
     FAILED,
     FINAL,
+    OTP,
     PAID,
     REDIRECT,
     WAITING,
@@ -38,6 +40,7 @@ from .reasons import can_retry, failure_text
 log = logging.getLogger(__name__)
 
 TEMPLATES = {WAITING: "hosted/wait.html", REDIRECT: "hosted/wait.html", CASH: "hosted/cash.html",
+             OTP: "hosted/otp.html",
              FAILED: "hosted/failed.html", PAID: "hosted/paid.html",
              EXPIRED: "hosted/closed.html", CANCELED: "hosted/closed.html"}
 
@@ -57,6 +60,7 @@ def status_json(checkout_id):
     page = load_page(checkout_id)
     p = page.payment
     messages = {WAITING: _("Waiting for your approval…"), REDIRECT: _("Waiting for the payment…"),
+                OTP: _("Type the code you received"),
                 PAID: _("Payment received"), FAILED: _("The payment did not go through")}
     body = {
         "checkout": {"id": page.checkout.id, "status": page.checkout.status},
@@ -68,6 +72,30 @@ def status_json(checkout_id):
         "message": messages.get(page.state, ""),
     }
     return jsonify(body)
+
+
+@bp.post("/c/<checkout_id>/otp")
+def otp(checkout_id):
+    """The code the provider asked for: sent on, then the next step (approve on the
+    phone, usually). A refused code shows the form again; the attempt goes on."""
+    page = load_page(checkout_id)
+    if page.state != OTP:
+        return redirect(url_for(".wait", checkout_id=checkout_id), 303)
+    form = OtpForm()
+    code = form.clean()
+    if code is not None:
+        try:
+            flow.submit_step(page.payment.id, {"otp": code})
+            return redirect(url_for(".wait", checkout_id=checkout_id), 303)
+        except PaymentStateError:
+            db.session.rollback()
+            return redirect(url_for(".wait", checkout_id=checkout_id), 303)
+        except GatewayError as exc:
+            db.session.rollback()
+            log.info("code refused by the provider", extra={"payment": page.payment.id,
+                                                            "code": exc.code})
+            form.code.errors = [_("This code was not accepted. Check it and type it again.")]
+    return render_progress(page, otp_form=form), 400
 
 
 @bp.get("/c/<checkout_id>/return")
@@ -125,7 +153,7 @@ def leave_url(page):
     return None
 
 
-def render_progress(page):
+def render_progress(page, otp_form=None):
     """The page for an attempt under way or an outcome (every state but CHOOSE)."""
     p, c = page.payment, page.checkout
     method = method_of(p)
@@ -139,6 +167,7 @@ def render_progress(page):
         reason=failure_text(p) if page.state == FAILED else None,
         can_retry=page.state == FAILED and can_retry(p) and p.method is not None,
         form=ActionForm(formdata=None),
+        otp_form=otp_form or OtpForm(formdata=None),
         back_url=url_for(".back", checkout_id=c.id) if c.return_url else None,
         leave_url=leave_url(page) if page.state not in FINAL else None)
 

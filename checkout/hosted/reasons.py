@@ -53,6 +53,7 @@ START_ERRORS = {
     "method_unavailable": _l("This way to pay is not available for this order. "
                              "Choose another one."),
     "phone_required": _l("Enter your mobile money number."),
+    "email_required": _l("Enter your email address: this way to pay needs it."),
     "too_many_attempts": _l("Too many payment requests were sent for this order. Choose "
                             "another way to pay, or ask the shop for help."),
 }

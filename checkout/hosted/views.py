@@ -14,7 +14,7 @@ from checkout.payments.state import PaymentStatus
 from . import choices
 from .blueprint import bp
 from .forms import ActionForm, BlankPayForm, PayForm
-from .pages import CASH, CHOOSE, FAILED, REDIRECT, WAITING, load_page, method_of
+from .pages import CASH, CHOOSE, FAILED, OTP, REDIRECT, WAITING, load_page, method_of
 from .progress import leave_url, render_progress
 from .reasons import START_ERRORS, failure_text, phone_busy_text
 
@@ -23,7 +23,7 @@ from .reasons import START_ERRORS, failure_text, phone_busy_text
 def picker(checkout_id):
     """The checkout page: who is paid, how much, and the ways to pay."""
     page = load_page(checkout_id)
-    if page.state in (WAITING, REDIRECT, CASH):
+    if page.state in (WAITING, REDIRECT, CASH, OTP):
         return redirect(url_for(".wait", checkout_id=checkout_id), 303)
     if page.state not in (CHOOSE, FAILED):
         return render_progress(page)
@@ -41,11 +41,11 @@ def pay(checkout_id):
     offers = offers_for(page.checkout)
     form = PayForm()
     country = choices.phone_country(page.checkout, page.merchant, offers)
-    cleaned = form.clean(offers, country)
+    cleaned = form.clean(offers, country, email_known=_email_known(page.checkout))
     if cleaned is None:
         return render_picker(page, form, offers=offers, status=400)
-    method, phone = cleaned
-    return _start(page, form, offers, method.code, phone)
+    method, phone, email = cleaned
+    return _start(page, form, offers, method.code, phone, email)
 
 
 @bp.post("/c/<checkout_id>/retry")
@@ -69,9 +69,13 @@ def switch(checkout_id):
     return redirect(url_for(".picker", checkout_id=checkout_id), 303)
 
 
-def _start(page, form, offers, method_code, phone):
+def _email_known(checkout):
+    return bool((checkout.customer or {}).get("email"))
+
+
+def _start(page, form, offers, method_code, phone, email=None):
     try:
-        payment = start_payment(page.checkout.id, method_code, phone)
+        payment = start_payment(page.checkout.id, method_code, phone, email=email)
     except PaymentStateError as exc:
         db.session.rollback()
         if exc.code == "phone_busy":
@@ -135,6 +139,7 @@ def render_picker(page, form, offers=None, notice=None, status=200):
         "hosted/pay.html", page=page, c=checkout, merchant=merchant, amount=page.amount,
         form=form, groups=choices.group_offers(offers, country), selected=selected,
         needs_phone=any(o.method.needs_phone for o in offers),
+        needs_email=any(o.method.needs_email for o in offers) and not _email_known(checkout),
         country=country, country_name=choices.country_name(country) if country else None,
         calling_code=choices.calling_code(country), example=choices.example_number(country),
         prefixes=choices.prefix_map(country, offers), notice=notice,

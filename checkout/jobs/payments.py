@@ -12,13 +12,16 @@ from rq import Retry
 from checkout.core.timeutil import utcnow
 from checkout.extensions import db
 from checkout.gateways import get_gateway
-from checkout.models import Checkout, Payment, refreshed
-from checkout.payments import flow, service
+from checkout.jobs.queue import at_most_every
+from checkout.models import Checkout, Payment, Refund, refreshed
+from checkout.payments import flow, refunds, service
 from checkout.payments.refresh import refresh_payment
-from checkout.payments.state import CheckoutStatus, PaymentStatus
+from checkout.payments.state import CheckoutStatus, PaymentStatus, RefundStatus
 
 MAX_POLLS = 1_000_000          # Retry.max: the deadline ends polling long before
 EXPIRE_BATCH = 20
+REFUND_POLL_SECONDS = 30
+REFUND_POLL_AFTER = timedelta(seconds=30)
 
 
 def poll_payment(payment_id):
@@ -88,3 +91,17 @@ def expire_checkouts(limit=5000):
         if not changed:
             break  # nothing moved: do not spin on rows another writer holds
     return done
+
+
+def poll_pending_refunds(batch=50):
+    """The sweeper's hook for refunds a provider queued: ask about those pending for
+    more than ``REFUND_POLL_AFTER`` (their notification may never come), at most every
+    ``REFUND_POLL_SECONDS`` across all processes. Returns how many were settled."""
+    if not at_most_every("poll-refunds", REFUND_POLL_SECONDS):
+        return 0
+    ids = db.session.execute(
+        db.select(Refund.id).where(Refund.status == RefundStatus.PENDING,
+                                   Refund.created_at <= utcnow() - REFUND_POLL_AFTER)
+        .order_by(Refund.created_at).limit(batch)).scalars().all()
+    db.session.commit()
+    return sum(1 for refund_id in ids if refunds.refresh_refund(refund_id))

@@ -35,12 +35,14 @@ log = logging.getLogger(__name__)
 
 
 def start_payment(checkout_id: str, method_code: str, phone: str | None = None,
-                  source: str = "shopper") -> Payment:
+                  source: str = "shopper", email: str | None = None) -> Payment:
     """Begin an attempt on ``checkout_id`` with ``method_code`` and call its gateway.
 
-    ``phone`` is E.164, already validated. Commits. Returns the Payment (pending,
-    failed if the provider refused at once). Raises PaymentStateError if the checkout
-    cannot take an attempt or the method is not offered.
+    ``phone`` is E.164 and ``email`` an address, both already validated; an email is
+    kept on the checkout's customer when it had none (the provider requires one). Commits.
+    Returns the Payment (pending, failed if the provider refused at once). Raises
+    PaymentStateError if the checkout cannot take an attempt, the method is not offered,
+    or the method needs a phone or an email it did not get.
     """
     checkout = db.session.get(Checkout, checkout_id)
     if checkout is None:
@@ -50,6 +52,11 @@ def start_payment(checkout_id: str, method_code: str, phone: str | None = None,
         raise PaymentStateError("method_unavailable", "This way to pay is not available.")
     if offer.method.needs_phone and not phone:
         raise PaymentStateError("phone_required", "A phone number is required.")
+    known_email = (checkout.customer or {}).get("email")
+    if offer.method.needs_email and not (known_email or email):
+        raise PaymentStateError("email_required", "An email address is required.")
+    if offer.method.needs_email and email and not known_email:
+        checkout.customer = {**(checkout.customer or {}), "email": email}
     if offer.method.needs_phone:
         try:
             count_push(checkout.id, phone, checkout.expires_at)
@@ -126,3 +133,27 @@ def _pending():
 def _return_url(checkout_id, payment_id):
     base = current_app.config["CHECKOUT_PUBLIC_URL"]
     return f"{base}/c/{checkout_id}/return?payment={payment_id}"
+
+
+def submit_step(payment_id: str, data: dict[str, str]) -> Payment:
+    """Send the shopper's answer to the step the provider asked for (an OTP) and record
+    what the provider says next. Commits; no transaction is held across the call.
+    Raises PaymentStateError when the attempt is not waiting for a step, and the
+    adapter's GatewayError when the provider refuses the answer (the attempt stays as it
+    was: the shopper may type it again)."""
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or payment.status != PaymentStatus.PENDING or \
+            (payment.next_action or {}).get("type") != "otp":
+        raise PaymentStateError("no_step_expected", "This payment is not waiting for a code.")
+    gateway = get_gateway(payment.gateway)
+    context = account_context(db.session.get(GatewayAccount, payment.gateway_account_id))
+    reference = payment.provider_reference
+    db.session.commit()
+    result = gateway.submit_step(context, reference, data)
+    if result.status == Report.FAILED:
+        service.apply_result(payment_id, result, "shopper")
+    else:
+        service.record_step(payment_id, result)
+    db.session.commit()
+    return db.session.get(Payment, payment_id)
+

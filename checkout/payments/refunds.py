@@ -12,6 +12,7 @@ from checkout.core.timeutil import utcnow
 from checkout.events import record_refund_event
 from checkout.extensions import db
 from checkout.gateways import get_gateway
+from checkout.gateways.base import Gateway, RefundUpdate
 from checkout.gateways.errors import GatewayError, GatewayNotSupported, GatewayUnavailable
 from checkout.merchants.accounts import account_context
 from checkout.models import GatewayAccount, Payment, Refund
@@ -92,15 +93,112 @@ def send_refund(refund: Refund) -> Refund:
                                           exc.message or "provider unavailable")
     except GatewayError as exc:
         status, reference, message = RefundStatus.FAILED, None, exc.message or exc.code
-    payment = service.lock_payment(payment.id)
-    refund.provider_reference = reference or refund.provider_reference
-    refund.status = status
-    if status == RefundStatus.SUCCEEDED:
-        payment.refunded_amount += refund.amount
-        refund.completed_at = utcnow()
-        record_refund_event("refund.succeeded", refund)
-    elif status == RefundStatus.FAILED:
-        refund.failure_message = message
-        refund.completed_at = utcnow()
-        record_refund_event("refund.failed", refund)
+    if status == RefundStatus.PENDING:
+        refund.provider_reference = reference or refund.provider_reference
+        db.session.flush()
+        return refund
+    settle_refund(refund.id, status, reference, message)
     return refund
+
+
+def settle_refund(refund_id: str, status: str, provider_reference: str | None = None,
+                  failure_message: str | None = None) -> bool:
+    """Move a pending refund to ``status`` ("succeeded" or "failed") with the merchant's
+    ``refund.*`` event, under the payment's then the refund's row lock (flush only).
+    A refund that is no longer pending is left as it is: returns False (a repeat)."""
+    refund = db.session.get(Refund, refund_id)
+    payment = service.lock_payment(refund.payment_id)
+    refund = db.session.execute(
+        db.select(Refund).where(Refund.id == refund_id).with_for_update()
+        .execution_options(populate_existing=True)).scalar_one()
+    if refund.status != RefundStatus.PENDING or status == RefundStatus.PENDING:
+        return False
+    refund.provider_reference = provider_reference or refund.provider_reference
+    refund.status = RefundStatus(status)
+    refund.completed_at = utcnow()
+    if refund.status == RefundStatus.SUCCEEDED:
+        payment.refunded_amount += refund.amount
+        record_refund_event("refund.succeeded", refund)
+    else:
+        refund.failure_message = failure_message
+        record_refund_event("refund.failed", refund)
+    db.session.flush()
+    return True
+
+
+def settle_refund_from(gateway: Gateway, account: GatewayAccount,
+                       update: RefundUpdate) -> tuple[str, str | None]:
+    """Act on a provider's notification about a refund: find our refund (by the
+    provider's refund reference, else the oldest pending refund of that payment, of
+    that amount when it says one), confirm the word with the provider when the
+    notification was not signed, and settle it. Commits. Returns ``(outcome, error)``
+    for the notification's record; an unknown refund or an unconfirmed word changes
+    nothing."""
+    refund = _find_refund(account.id, update)
+    if refund is None:
+        return "unknown_refund", None
+    status, failure = update.status, update.failure_message
+    if gateway.notifications_need_confirmation:
+        payment = db.session.get(Payment, refund.payment_id)
+        context = account_context(account)
+        refund_ref, payment_ref, refund_id = (refund.provider_reference,
+                                              payment.provider_reference, refund.id)
+        db.session.commit()   # no transaction held across the provider call
+        try:
+            result = gateway.fetch_refund(context, refund_ref, payment_ref, refund_id)
+        except GatewayError as exc:
+            return "refund_unconfirmed", f"{exc.code}: {exc}"
+        status, failure = result.status, result.failure_message
+    if status == RefundStatus.PENDING:
+        return "refund_pending", None
+    changed = settle_refund(refund.id, status, update.provider_reference, failure)
+    db.session.commit()
+    return (f"refund_{status}" if changed else "refund_repeated"), None
+
+
+def refresh_refund(refund_id: str) -> bool:
+    """Ask the provider where a pending refund stands and settle it if it ended. Commits.
+    Returns True if it was settled; provider errors are logged, never raised."""
+    refund = db.session.get(Refund, refund_id)
+    if refund is None or refund.status != RefundStatus.PENDING:
+        return False
+    payment = db.session.get(Payment, refund.payment_id)
+    gateway = get_gateway(payment.gateway)
+    context = account_context(db.session.get(GatewayAccount, payment.gateway_account_id))
+    args = (refund.provider_reference, payment.provider_reference, refund.id)
+    db.session.commit()   # no transaction held across the provider call
+    try:
+        result = gateway.fetch_refund(context, *args)
+    except GatewayNotSupported:
+        return False      # only its notifications settle it
+    except GatewayError as exc:
+        log.warning("refund status check failed", extra={"refund": refund_id,
+                                                         "code": exc.code})
+        return False
+    if result.status == RefundStatus.PENDING:
+        return False
+    changed = settle_refund(refund_id, result.status, result.provider_reference,
+                            result.failure_message)
+    db.session.commit()
+    return changed
+
+
+def _find_refund(account_id: int, update: RefundUpdate) -> Refund | None:
+    mine = db.select(Refund).join(Payment, Payment.id == Refund.payment_id).where(
+        Payment.gateway_account_id == account_id)
+    if update.provider_reference:
+        found = db.session.execute(
+            mine.where(Refund.provider_reference == update.provider_reference).limit(1)
+        ).scalar_one_or_none()
+        if found is not None:
+            return found
+    if not update.payment_reference:
+        return None
+    pending = mine.where(Payment.provider_reference == update.payment_reference,
+                         Refund.status == RefundStatus.PENDING).order_by(Refund.created_at)
+    if update.amount is not None:
+        same = db.session.execute(pending.where(Refund.amount == update.amount).limit(1)
+                                  ).scalar_one_or_none()
+        if same is not None:
+            return same
+    return db.session.execute(pending.limit(1)).scalar_one_or_none()

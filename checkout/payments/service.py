@@ -179,6 +179,22 @@ def record_initiation(payment_id: str, result: GatewayResult, deadline_seconds: 
     return payment
 
 
+def record_step(payment_id: str, result: GatewayResult) -> Payment:
+    """What the provider asks next after a shopper's step (a code was accepted: approve
+    on the phone now). A success is not believed here: the next poll confirms it soon."""
+    payment = lock_payment(payment_id)
+    na = result.next_action
+    payment.next_action = ({"type": na.type, "url": na.url, "message": na.message}
+                           if na is not None else {"type": "approve_on_phone", "url": None,
+                                                   "message": None})
+    if result.status != Report.PENDING:
+        payment.next_poll_at = utcnow() + timedelta(seconds=1)
+    log_event(payment.checkout_id, payment.id, "step_submitted", "shopper",
+              PaymentStatus.PENDING, PaymentStatus.PENDING,
+              {"reported": result.status, "raw": dict(result.raw or {})})
+    return payment
+
+
 def fail_attempt(payment_id: str, code: str, message: str, source: str) -> state.Decision:
     """The provider refused at initiation (nothing debited): fail the attempt."""
     return apply_result(payment_id, GatewayResult(status=Report.FAILED, failure_code=code,

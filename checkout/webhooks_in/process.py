@@ -1,5 +1,6 @@
 """Acting on a stored gateway notification (the job behind ``receive``)."""
 from datetime import timedelta
+from urllib.parse import parse_qsl
 
 from rq import Retry
 from werkzeug.datastructures import Headers
@@ -7,17 +8,34 @@ from werkzeug.datastructures import Headers
 from checkout.core.timeutil import utcnow
 from checkout.extensions import db
 from checkout.gateways import get_gateway
-from checkout.gateways.errors import GatewayDeclined, GatewayError, WebhookVerificationError
+from checkout.gateways.errors import (
+    GatewayDeclined,
+    GatewayError,
+    GatewayNotSupported,
+    WebhookVerificationError,
+)
 from checkout.merchants.accounts import account_context
 from checkout.models import GatewayAccount, GatewayNotification, Payment, refreshed
 from checkout.payments import service
 from checkout.payments.refresh import fetch_and_apply
+from checkout.payments.refunds import settle_refund_from
 from checkout.payments.state import Report
 
 # A notification that names no payment we know may be early (the provider answered
 # our initiate call after notifying): keep trying this long before calling it unknown.
 UNMATCHED_PATIENCE = timedelta(minutes=10)
 REDELIVERY_RETRIES = 20
+# Kept with a GET callback's headers, so that processing reads it as a callback again.
+CALLBACK_HEADER = "X-Checkout-Callback"
+
+
+def parse(adapter, context, headers, body):
+    """The adapter's reading of a stored or incoming notification: a GET callback
+    (marked ``CALLBACK_HEADER``, its query string as the body) or a POSTed one."""
+    if headers.get(CALLBACK_HEADER) == "GET":
+        query = dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
+        return adapter.parse_callback(context, query)
+    return adapter.parse_notification(context, headers, body)
 
 
 def process_notification(notification_id):
@@ -38,10 +56,14 @@ def process_notification(notification_id):
     account = db.session.get(GatewayAccount, note.gateway_account_id)
     gateway = get_gateway(note.gateway)
     try:
-        parsed = gateway.parse_notification(account_context(account), Headers(note.headers),
-                                            bytes(note.body))
+        parsed = parse(gateway, account_context(account), Headers(note.headers),
+                       bytes(note.body))
+    except GatewayNotSupported as exc:
+        return _finish(note, "ignored", str(exc))
     except WebhookVerificationError as exc:
         return _finish(note, "rejected", str(exc))
+    if parsed.refund is not None:
+        return _finish(note, *settle_refund_from(gateway, account, parsed.refund))
     payment = _find_payment(account, note.gateway, parsed)
     if payment is None:
         if utcnow() - note.received_at < UNMATCHED_PATIENCE:

@@ -27,7 +27,7 @@ from checkout.jobs.queue import ensure_job, notification_job_id
 from checkout.merchants.accounts import account_context
 from checkout.models import GatewayAccount, GatewayNotification
 
-from .process import process_notification
+from .process import CALLBACK_HEADER, parse, process_notification
 
 bp = Blueprint("webhooks_in", __name__)
 csrf.exempt(bp)
@@ -43,7 +43,7 @@ def _error(status, code, message):
     return jsonify(body), status
 
 
-@bp.post("/webhooks/<gateway>/<token>")
+@bp.route("/webhooks/<gateway>/<token>", methods=["POST", "GET"])
 def receive(gateway, token):
     try:
         return _receive(gateway, token)
@@ -70,17 +70,31 @@ def _receive(gateway, token):
         adapter = get_gateway(gateway)
     except GatewayNotSupported:
         return _error(404, "unknown_endpoint", "No such notification endpoint.")
-    if (request.content_length or 0) > MAX_BYTES:
-        return _error(413, "payload_too_large", "Notifications are limited to 64 KB.")
-    body = request.stream.read(MAX_BYTES + 1)
+    callback = request.method == "GET"
+    if callback:
+        # A provider's GET callback (Chapa's callback_url): its query string is the body.
+        body = request.query_string[:MAX_BYTES + 1]
+    else:
+        if (request.content_length or 0) > MAX_BYTES:
+            return _error(413, "payload_too_large", "Notifications are limited to 64 KB.")
+        body = request.stream.read(MAX_BYTES + 1)
     if len(body) > MAX_BYTES:
         return _error(413, "payload_too_large", "Notifications are limited to 64 KB.")
     headers = {k: v for k, v in request.headers.items() if k.lower() not in _SECRET_HEADERS}
+    if callback:
+        headers[CALLBACK_HEADER] = "GET"
     context = account_context(account)
     account_id = account.id
     db.session.commit()  # the parse may call out; hold no transaction meanwhile
     try:
-        parsed = adapter.parse_notification(context, request.headers, body)
+        parsed = parse(adapter, context, headers, body)
+    except GatewayNotSupported as exc:
+        if callback:
+            return _error(405, "method_not_allowed", "This endpoint takes POST only.")
+        # An event we do not act on (a dispute, a transfer...): kept, acknowledged.
+        _store(account_id, gateway, "ignored:" + _digest(body), headers, body,
+               outcome="ignored", error=str(exc))
+        return jsonify(received=True, ignored=True), 200
     except WebhookVerificationError as exc:
         _store(account_id, gateway, "rejected:" + _digest(body), headers, body,
                outcome="rejected", error=str(exc))
