@@ -109,6 +109,9 @@ class Method:
     # The provider requires the shopper's email (Paystack): the page asks for it when the
     # merchant did not give one.
     needs_email: bool = False
+    # The mobile-money operator behind the method ("mtn", "mpesa"), when its code does not
+    # start with it (paystack_mtn_gh): picks it from the number typed and draws its badge.
+    operator: str | None = None
 
 
 class Gateway:

@@ -42,12 +42,13 @@ class Group:
         return [c.code for c in self.choices] + [c for g in self.subgroups for c in g.codes()]
 
 
-def operator_key(method_code):
-    return method_code.split("_", 1)[0]
+def operator_key(method):
+    """The operator of a method: what it says, else the start of its code (``mtn_bj``)."""
+    return method.operator or method.code.split("_", 1)[0]
 
 
 def to_choice(method):
-    key = operator_key(method.code)
+    key = operator_key(method)
     if method.kind == "cash":
         badge, css = "", "b-cash"
     else:
@@ -104,7 +105,7 @@ def method_for_number(e164, offers):
     region = phonenumbers.region_code_for_number(phonenumbers.parse(e164))
     for offer in offers:
         m = offer.method
-        if operator_key(m.code) == operator and m.needs_phone and m.country in (None, region):
+        if operator_key(m) == operator and m.needs_phone and m.country in (None, region):
             return m.code
     return None
 
@@ -132,7 +133,7 @@ def prefix_map(country, offers):
     for offer in offers:
         m = offer.method
         if m.needs_phone and m.country in (None, country):
-            prefixes = by_operator.get(operator_key(m.code))
+            prefixes = by_operator.get(operator_key(m))
             if prefixes and m.code not in out:
                 out[m.code] = " ".join(prefixes)
     return out
