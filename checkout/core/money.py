@@ -2,6 +2,7 @@
 
 This module is the one place that knows currency exponents, limits and display.
 """
+import re
 from dataclasses import dataclass
 
 from babel.core import UnknownLocaleError
@@ -13,6 +14,7 @@ EXPONENTS = {
     "GHS": 2, "ZAR": 2, "USD": 2, "EUR": 2,
 }
 # Display suffixes where the region writes the symbol after the number.
+_LETTERS_THEN_DIGIT = re.compile(r"^([^\W\d_]+)(\d)")
 _SUFFIX = {"XOF": "F\u00a0CFA", "XAF": "F\u00a0CFA", "MZN": "MT"}
 # The country whose conventions display a currency (symbol, grouping).
 _REGION = {"KES": "KE", "ETB": "ET", "NGN": "NG", "GHS": "GH", "ZAR": "ZA", "MZN": "MZ"}
@@ -78,6 +80,9 @@ def format_money(amount, currency, locale="en"):
         return f"{format_decimal(major, format=fmt, locale=locale)}\u00a0{_SUFFIX[currency]}"
     region = _REGION.get(currency)
     try:
-        return format_currency(major, currency, locale=f"{locale}_{region}" if region else locale)
+        text = format_currency(major, currency, locale=f"{locale}_{region}" if region else locale)
     except (ValueError, LookupError, UnknownLocaleError):
-        return format_currency(major, currency, locale=locale)
+        text = format_currency(major, currency, locale=locale)
+    # CLDR's currency spacing, which Babel does not apply: a symbol that ends in a letter
+    # (ETB, NGN) is kept apart from the digits ("ETB 1,234.50", not "ETB1,234.50").
+    return _LETTERS_THEN_DIGIT.sub("\\1\u00a0\\2", text, count=1)

@@ -34,6 +34,7 @@ class PaymentRequest:
     cancel_url: str
     customer_name: str | None = None
     customer_email: str | None = None
+    merchant_name: str | None = None   # who is paid, for the provider's page
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,14 @@
 """The gateway registry: one line per provider package, and the lookups built on it."""
 from .base import Gateway, Method
 from .cash import CashOnDelivery
+from .chapa import Chapa
 from .errors import GatewayNotSupported
 from .feexpay import FeexPay
+from .paystack import Paystack
 
 # Catalog order: the hosted page lists methods in this order. Add a gateway here.
-GATEWAYS: dict[str, Gateway] = {gw.name: gw for gw in (FeexPay(), CashOnDelivery())}
+GATEWAYS: dict[str, Gateway] = {gw.name: gw for gw in (
+    FeexPay(), Chapa(), Paystack(), CashOnDelivery())}
 METHODS: dict[str, Method] = {code: m for gw in GATEWAYS.values() for code, m in gw.methods.items()}
 
 

@@ -106,4 +106,11 @@ def _load(checkout_id):
 
 
 def _plausible(checkout_id):
-    return checkout_id.startswith("cs_") and len(checkout_id) <= 40
+    """An id of ours could be this (no query for anything else: a NUL is refused by
+    PostgreSQL, and an error page is not the answer to a wrong address)."""
+    return plausible_id(checkout_id, "cs_")
+
+
+def plausible_id(value, prefix):
+    return value.startswith(prefix) and len(value) <= 40 and value.isascii() and \
+        value[len(prefix):].isalnum()

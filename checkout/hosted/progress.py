@@ -34,6 +34,7 @@ from .pages import (
     WAITING,
     load_page,
     method_of,
+    plausible_id,
 )
 from .reasons import can_retry, failure_text
 
@@ -103,7 +104,7 @@ def provider_return(checkout_id):
     """Where a provider's page sends the shopper back. Proves nothing: ask the provider."""
     page = load_page(checkout_id)
     payment_id = request.args.get("payment", "")
-    payment = db.session.get(Payment, payment_id) if payment_id.startswith("pay_") else None
+    payment = db.session.get(Payment, payment_id) if plausible_id(payment_id, "pay_") else None
     if payment is not None and payment.checkout_id == page.checkout.id \
             and payment.status == PaymentStatus.PENDING and _first_return_in_a_while(payment.id):
         _refresh(payment.id)

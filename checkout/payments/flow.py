@@ -23,7 +23,7 @@ from checkout.jobs.queue import (
     poll_job_id,
 )
 from checkout.merchants.accounts import account_context
-from checkout.models import Checkout, GatewayAccount, Payment
+from checkout.models import Checkout, GatewayAccount, Merchant, Payment
 from checkout.payments.state import PaymentStatus, Report
 
 from . import service
@@ -95,7 +95,8 @@ def initiate(payment_id: str) -> Payment | None:
         return_url=_return_url(checkout.id, payment.id),
         cancel_url=_return_url(checkout.id, payment.id),
         customer_name=(checkout.customer or {}).get("name"),
-        customer_email=(checkout.customer or {}).get("email"))
+        customer_email=(checkout.customer or {}).get("email"),
+        merchant_name=db.session.get(Merchant, checkout.merchant_id).name)
     try:
         result = gateway.initiate(account_context(account), request)
     except GatewayUnavailable as exc:

@@ -13,7 +13,7 @@ import logging
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from . import feexpay
+from . import chapa, feexpay, paystack
 from ._runtime import register_json_errors
 
 log = logging.getLogger(__name__)
@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 # provider name -> (URL prefix, init_app(app, config, url_prefix)). Add siblings here.
 PROVIDERS = {
     "feexpay": ("/feexpay", feexpay.init_app),
+    "chapa": ("/chapa", chapa.init_app),
+    "paystack": ("/paystack", paystack.init_app),
 }
 
 

@@ -27,6 +27,8 @@ UNMATCHED_PATIENCE = timedelta(minutes=10)
 REDELIVERY_RETRIES = 20
 # Kept with a GET callback's headers, so that processing reads it as a callback again.
 CALLBACK_HEADER = "X-Checkout-Callback"
+# The address the notification came from, as our server saw it (never the sender's word).
+CLIENT_ADDRESS = "X-Checkout-Client-Address"
 
 
 def parse(adapter, context, headers, body):

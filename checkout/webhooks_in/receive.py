@@ -18,6 +18,7 @@ from sqlalchemy import case
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.datastructures import Headers
 
 from checkout.core.timeutil import utcnow
 from checkout.extensions import csrf, db
@@ -27,7 +28,7 @@ from checkout.jobs.queue import ensure_job, notification_job_id
 from checkout.merchants.accounts import account_context
 from checkout.models import GatewayAccount, GatewayNotification
 
-from .process import CALLBACK_HEADER, parse, process_notification
+from .process import CALLBACK_HEADER, CLIENT_ADDRESS, parse, process_notification
 
 bp = Blueprint("webhooks_in", __name__)
 csrf.exempt(bp)
@@ -80,14 +81,20 @@ def _receive(gateway, token):
         body = request.stream.read(MAX_BYTES + 1)
     if len(body) > MAX_BYTES:
         return _error(413, "payload_too_large", "Notifications are limited to 64 KB.")
-    headers = {k: v for k, v in request.headers.items() if k.lower() not in _SECRET_HEADERS}
+    headers = {k: v for k, v in request.headers.items()
+               if k.lower() not in _SECRET_HEADERS
+               and k.lower() not in (CLIENT_ADDRESS.lower(), CALLBACK_HEADER.lower())}
+    # Where the notification came from, as this server saw it (behind trusted proxies:
+    # TRUSTED_PROXY_HOPS), for adapters with a source-address allow-list. A header of
+    # that name sent by the client is dropped above, never believed.
+    headers[CLIENT_ADDRESS] = request.remote_addr or ""
     if callback:
         headers[CALLBACK_HEADER] = "GET"
     context = account_context(account)
     account_id = account.id
     db.session.commit()  # the parse may call out; hold no transaction meanwhile
     try:
-        parsed = parse(adapter, context, headers, body)
+        parsed = parse(adapter, context, Headers(headers), body)
     except GatewayNotSupported as exc:
         if callback:
             return _error(405, "method_not_allowed", "This endpoint takes POST only.")

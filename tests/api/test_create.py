@@ -168,10 +168,11 @@ def test_no_way_to_pay_for_the_currency(api, counts):
                        .values(enabled=False))
     db.session.commit()
     before = counts()
-    r = api.post("/checkouts", checkout_body(currency="KES", amount=150000))
+    # No gateway takes Mozambican meticais yet (and cash is switched off above).
+    r = api.post("/checkouts", checkout_body(currency="MZN", amount=150000))
     assert r.status_code == 400
     assert r.json["error"]["code"] == "no_method_available"
-    assert "KES" in r.json["error"]["message"]
+    assert "MZN" in r.json["error"]["message"]
     assert counts() == before
 
 

@@ -14,7 +14,9 @@ def test_major_units_are_exact(amount, currency, major):
 @pytest.mark.parametrize("amount,currency,locale,shown", [
     (5000, "XOF", "fr", "5\u202f000\u00a0F\u00a0CFA"),
     (5000, "XOF", "en", "5,000\u00a0F\u00a0CFA"),
-    (150000, "KES", "en", "Ksh1,500.00"),
+    (150000, "KES", "en", "Ksh\u00a01,500.00"),  # CLDR currency spacing
+    (123450, "ETB", "en", "ETB\u00a01,234.50"),
+    (123450, "NGN", "en", "\u20a61,234.50"),             # a symbol: no space
 ])
 def test_display_follows_currency_and_locale(amount, currency, locale, shown):
     assert format_money(amount, currency, locale) == shown

@@ -37,10 +37,15 @@ def test_only_methods_for_the_currency_and_country(client, make_checkout):
     assert set(radios(ci)) == {"mtn_ci", "moov_ci", "orange_ci", "wave_ci", "cod"}
     xaf = client.get(f"/c/{make_checkout(currency='XAF', country='CG')}").get_data(as_text=True)
     assert radios(xaf) == ["mtn_cg", "cod"]
-    # No mobile money takes KES yet: cash only, and no phone field.
+    # Kenya: M-Pesa (through Paystack) with the phone field, Paystack's card page, cash.
     kes = client.get(f"/c/{make_checkout(currency='KES', amount=150000, country='KE')}")
     kes = kes.get_data(as_text=True)
-    assert radios(kes) == ["cod"] and 'name="phone"' not in kes
+    assert radios(kes) == ["paystack_mpesa_ke", "paystack_card", "cod"]
+    assert 'name="phone"' in kes and 'name="email"' in kes
+    # No gateway takes meticais yet: cash only, no phone field, no email field.
+    mzn = client.get(f"/c/{make_checkout(currency='MZN', amount=150000, country='MZ')}")
+    mzn = mzn.get_data(as_text=True)
+    assert radios(mzn) == ["cod"] and 'name="phone"' not in mzn and 'name="email"' not in mzn
 
 
 def test_checkout_method_list_restricts_the_picker(client, make_checkout):
