@@ -11,8 +11,8 @@ from checkout.gateways.errors import (
     GatewayError,
     GatewayUnavailable,
 )
+from checkout.gateways.text import match_reason, scrub
 
-_MAX_MESSAGE = 200
 
 # (pattern on the provider's words, our stable code), first match wins.
 _PATTERNS = [
@@ -34,12 +34,6 @@ _COMPILED = [(re.compile(p, re.IGNORECASE), code) for p, code in _PATTERNS]
 AUTH_CODES = {"gateway_auth_failed", "api_payments_disabled", "account_cannot_receive"}
 
 
-def scrub(text: object, limit: int = _MAX_MESSAGE) -> str:
-    """A provider text safe to store and show: no control characters, no long digit runs
-    (card or phone numbers: all but the last two digits masked), bounded."""
-    text = re.sub(r"[\x00-\x1f\x7f]+", " ", str(text))
-    text = re.sub(r"\d{6,}", lambda m: "*" * (len(m.group()) - 2) + m.group()[-2:], text)
-    return " ".join(text.split())[:limit]
 
 
 def provider_text(payload: object) -> str:
@@ -63,10 +57,7 @@ def provider_text(payload: object) -> str:
 
 def reason_code(text: str | None) -> str | None:
     """Our stable code for Chapa's words, or None when nothing known matches."""
-    for pattern, code in _COMPILED:
-        if text and pattern.search(text):
-            return code
-    return None
+    return match_reason(text, _COMPILED, None)
 
 
 def error_for(status: int, payload: object, operation: str) -> GatewayError:

@@ -13,6 +13,7 @@ from checkout.gateways.errors import (
     GatewayError,
     GatewayUnavailable,
 )
+from checkout.gateways.text import match_reason, scrub
 
 # (pattern, our code), first match wins; matched case-insensitively against every text
 # the provider put in its answer (message, error, reason, code...). providers.md 1.9.
@@ -46,26 +47,14 @@ AUTH_CODES = {"gateway_auth_failed", "ip_not_allowed", "shop_not_configured"}
 UNAVAILABLE_CODES = {"rate_limited", "operator_unavailable"}
 _TEXT_KEYS = ("message", "error", "errors", "reason", "code", "detail", "status",
               "responsemsg", "operator_status")
-_MAX_MESSAGE = 200
 
 
 def reason_code(text: str | None, default: str | None = "declined") -> str | None:
     """Our stable code for a provider reason/message (``PAYER_NOT_FOUND`` ->
     ``invalid_phone``); ``default`` when nothing known matches."""
-    if text:
-        for pattern, code in _COMPILED:
-            if pattern.search(text):
-                return code
-    return default
+    return match_reason(text, _COMPILED, default)
 
 
-def scrub(text: object, limit: int = _MAX_MESSAGE) -> str:
-    """A provider text safe to store and show: no long digit runs (phone numbers are
-    masked but for their last two digits), no control characters, bounded."""
-    text = re.sub(r"[\x00-\x1f\x7f]+", " ", str(text))
-    text = re.sub(r"\d{6,}", lambda m: "*" * (len(m.group()) - 2) + m.group()[-2:], text)
-    text = " ".join(text.split())
-    return text[:limit]
 
 
 def provider_text(payload: object) -> str:

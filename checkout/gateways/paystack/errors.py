@@ -15,6 +15,7 @@ from checkout.gateways.errors import (
     GatewayError,
     GatewayUnavailable,
 )
+from checkout.gateways.text import match_reason, scrub
 
 # (pattern, our code), first match wins, matched case-insensitively against every text
 # of the answer (message, data.message, data.gateway_response, code...).
@@ -45,25 +46,14 @@ _COMPILED = [(re.compile(p, re.IGNORECASE), code) for p, code in _PATTERNS]
 AUTH_CODES = {"gateway_auth_failed"}
 UNAVAILABLE_CODES = {"rate_limited"}
 _TEXT_KEYS = ("message", "gateway_response", "code", "type", "status")
-_MAX_MESSAGE = 200
 
 
 def reason_code(text: str | None, default: str | None = "declined") -> str | None:
     """Our stable code for a Paystack message ("Insufficient Funds" ->
     ``insufficient_funds``); ``default`` when nothing known matches."""
-    if text:
-        for pattern, code in _COMPILED:
-            if pattern.search(text):
-                return code
-    return default
+    return match_reason(text, _COMPILED, default)
 
 
-def scrub(text: object, limit: int = _MAX_MESSAGE) -> str:
-    """A provider text safe to store and show: long digit runs (phones, cards) masked but
-    for their last two digits, no control characters, bounded."""
-    text = re.sub(r"[\x00-\x1f\x7f]+", " ", str(text))
-    text = re.sub(r"\d{6,}", lambda m: "*" * (len(m.group()) - 2) + m.group()[-2:], text)
-    return " ".join(text.split())[:limit]
 
 
 def provider_text(payload: object) -> str:
