@@ -13,7 +13,6 @@ from checkout.gateways.errors import (
 )
 from checkout.gateways.text import match_reason, scrub
 
-
 # (pattern on the provider's words, our stable code), first match wins.
 _PATTERNS = [
     (r"authori[sz]ation required|invalid api key|user doesn.?t exist", "gateway_auth_failed"),
