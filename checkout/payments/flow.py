@@ -13,7 +13,7 @@ from checkout.core.ids import new_id
 from checkout.extensions import db
 from checkout.gateways import get_gateway
 from checkout.gateways.base import GatewayResult, PaymentRequest
-from checkout.gateways.errors import GatewayError, GatewayUnavailable
+from checkout.gateways.errors import GatewayDeclined, GatewayError, GatewayUnavailable
 from checkout.jobs.queue import (
     INITIATE_JOB_TIMEOUT,
     INITIATE_PAYMENT,
@@ -140,8 +140,9 @@ def submit_step(payment_id: str, data: dict[str, str]) -> Payment:
     """Send the shopper's answer to the step the provider asked for (an OTP) and record
     what the provider says next. Commits; no transaction is held across the call.
     Raises PaymentStateError when the attempt is not waiting for a step, and the
-    adapter's GatewayError when the provider refuses the answer (the attempt stays as it
-    was: the shopper may type it again)."""
+    adapter's GatewayError (or GatewayDeclined when the provider answers that it still
+    waits for a valid code) when the answer is refused: the attempt stays as it was and
+    the shopper may type the code again."""
     payment = db.session.get(Payment, payment_id)
     if payment is None or payment.status != PaymentStatus.PENDING or \
             (payment.next_action or {}).get("type") != "otp":
@@ -151,6 +152,11 @@ def submit_step(payment_id: str, data: dict[str, str]) -> Payment:
     reference = payment.provider_reference
     db.session.commit()
     result = gateway.submit_step(context, reference, data)
+    if result.status == Report.PENDING and result.failure_code and \
+            result.next_action is not None and result.next_action.type == "otp":
+        # The provider still waits for a code: this one was refused (a typo, an old code).
+        raise GatewayDeclined(result.failure_message or "The code was refused.",
+                              code=result.failure_code)
     if result.status == Report.FAILED:
         service.apply_result(payment_id, result, "shopper")
     else:

@@ -1,0 +1,22 @@
+"""Fixtures of the end-to-end tests."""
+import pytest
+
+from tests.fixtures_runtime import WorkerHarness
+
+
+@pytest.fixture
+def start_worker(app):
+    """``start_worker()`` -> the real worker (as the ``worker`` fixture), started only
+    when the test says so: what happened before ran with nothing in the background, so
+    its order is the test's own (the shopper's return comes before any notification is
+    processed). Stopped after the test."""
+    started = []
+
+    def start():
+        harness = WorkerHarness(app).start()
+        started.append(harness)
+        return harness
+
+    yield start
+    for harness in started:
+        harness.stop()
