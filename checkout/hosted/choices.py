@@ -18,7 +18,8 @@ KIND_NAMES = {"mobile_money": _l("Mobile money"), "card": _l("Card"),
 CASH_LABEL = _l("Cash on delivery")
 # Method code prefix -> the short mark drawn on its badge (brand colours in the CSS).
 _BADGES = {"mtn": "MTN", "moov": "Moov", "orange": "Or", "wave": "W", "celtiis": "Ce",
-           "coris": "Co", "togocom": "T", "free": "Fr", "mobicash": "Mc", "mpesa": "M"}
+           "coris": "Co", "togocom": "T", "free": "Fr", "mobicash": "Mc", "mpesa": "M",
+           "safaricom": "M", "telecel": "Te", "airtel": "Ai"}
 
 
 @dataclass(frozen=True)

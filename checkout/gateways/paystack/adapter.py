@@ -42,6 +42,9 @@ from .errors import error_for, provider_text, scrub
 log = logging.getLogger(__name__)
 
 # method code -> (mobile_money.provider, country, currency, label); providers.md 3.4
+# Paystack's provider code -> the network operator a number belongs to (core.phones'
+# keys): the picker selects the method from the number typed and draws its badge.
+OPERATORS = {"mtn": "mtn", "atl": "airtel", "vod": "telecel", "mpesa": "safaricom"}
 MOBILE_MONEY = {
     "paystack_mtn_gh": ("mtn", "GH", "GHS", "MTN MoMo"),
     "paystack_atl_gh": ("atl", "GH", "GHS", "AirtelTigo Money"),
@@ -64,8 +67,8 @@ class Paystack(Gateway):
         CARD: Method(CARD, "paystack", "card", "Card (Paystack)", None, tuple(CHANNELS),
                      needs_email=True),
         **{code: Method(code, "paystack", "mobile_money", label, country, (currency,),
-                        needs_phone=True, needs_email=True)
-           for code, (_provider, country, currency, label) in MOBILE_MONEY.items()},
+                        needs_phone=True, needs_email=True, operator=OPERATORS[provider])
+           for code, (provider, country, currency, label) in MOBILE_MONEY.items()},
     }
     test_base_path = "/paystack"
     live_base_url = "https://api.paystack.co"
