@@ -3,6 +3,8 @@ import pytest
 
 from tests.fixtures_runtime import WorkerHarness
 
+from .shopper import MerchantApi, Shopper
+
 
 @pytest.fixture
 def start_worker(app):
@@ -20,3 +22,15 @@ def start_worker(app):
     yield start
     for harness in started:
         harness.stop()
+
+
+@pytest.fixture
+def api(live_server, merchant):
+    """The merchant's API over HTTP."""
+    return MerchantApi(live_server.url, merchant)
+
+
+@pytest.fixture
+def shopper(live_server):
+    """A shopper's browser without JavaScript (requests, reading the pages' forms)."""
+    return Shopper(live_server.url)

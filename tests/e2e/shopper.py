@@ -23,6 +23,7 @@ from checkout.gateways import get_gateway
 from checkout.jobs.queue import poll_job_id
 from checkout.merchants.accounts import account_context
 from checkout.models import Event, GatewayAccount, Payment
+from tests.factories import notifications, timeline
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 _YEAR = datetime.now(UTC).year % 100
@@ -250,3 +251,29 @@ def poll_waiting(connection, payment_id):
     except NoSuchJobError:
         return False
     return job.get_status(refresh=True) not in ("finished", "failed", "stopped", "canceled")
+
+
+def fresh():
+    """See what the server and the worker committed."""
+    db.session.rollback()
+
+
+def changes(checkout_id):
+    """The checkout's status changes as (source, to_status), oldest first."""
+    return [(e.source, e.to_status) for e in timeline(checkout_id, "status_changed")]
+
+
+def processed_notifications(count):
+    """A wait condition: exactly ``count`` notifications stored, all processed."""
+    def done():
+        notes = notifications()
+        return len(notes) == count and all(n.processed_at for n in notes) and notes
+    return done
+
+
+def settled(api, refund_id):
+    """A wait condition: the refund is no longer pending (its API object)."""
+    def done():
+        got = api.get(f"/refunds/{refund_id}").json()
+        return got["status"] != "pending" and got
+    return done

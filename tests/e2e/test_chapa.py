@@ -17,21 +17,24 @@ from checkout.gateways.chapa.notifications import signature
 from checkout.jobs.payments import poll_pending_refunds
 from checkout.merchants.accounts import account_context
 from checkout.models import Refund
-from tests.factories import checkout, events, notifications, payment, timeline
+from tests.factories import checkout, events, notifications, payment
 from tests.waiting import wait_until
 from tests.webhooks_in.support import notify_url
 
 from .shopper import (
     CHAPA_CARDS,
-    MerchantApi,
     Shopper,
     account_of,
+    changes,
     chapa_card,
+    fresh,
     location,
     lose_notifications,
     path_of,
     poll_waiting,
+    processed_notifications,
     refund_events,
+    settled,
     sim_transaction,
     without_webhooks,
 )
@@ -45,20 +48,6 @@ AMOUNT = 123450                      # ETB 1,234.50
 def fast_polls(monkeypatch):
     monkeypatch.setattr(CHAPA, "poll_schedule", (1,))
 
-
-@pytest.fixture
-def api(live_server, merchant):
-    return MerchantApi(live_server.url, merchant)
-
-
-@pytest.fixture
-def shopper(live_server):
-    return Shopper(live_server.url)
-
-
-def fresh():
-    """See what the server and the worker committed."""
-    db.session.rollback()
 
 
 def to_chapa(api, shopper, simulator, amount=AMOUNT, **body):
@@ -82,15 +71,6 @@ def back_to_us(shopper, resp, checkout_id, payment_id):
     return shopper.follow(resp)
 
 
-def changes(checkout_id):
-    return [(e.source, e.to_status) for e in timeline(checkout_id, "status_changed")]
-
-
-def processed_notifications(count):
-    def done():
-        notes = notifications()
-        return len(notes) == count and all(n.processed_at for n in notes) and notes
-    return done
 
 
 # -- paying ---------------------------------------------------------------------------------
@@ -227,12 +207,6 @@ def paid(api, shopper, simulator, amount=AMOUNT):
     assert payment(payment_id).status == "succeeded"
     return checkout_id, payment_id
 
-
-def settled(api, refund_id):
-    def done():
-        got = api.get(f"/refunds/{refund_id}").json()
-        return got["status"] != "pending" and got
-    return done
 
 
 def test_a_partial_then_a_full_refund_settle_by_chapas_webhook(

@@ -26,14 +26,16 @@ from tests.webhooks_in.support import notify_url
 
 from .shopper import (
     PAYSTACK_CARD,
-    MerchantApi,
-    Shopper,
     account_of,
+    changes,
+    fresh,
     location,
     lose_notifications,
     path_of,
     poll_waiting,
+    processed_notifications,
     refund_events,
+    settled,
     sim_transaction,
     without_webhooks,
 )
@@ -55,29 +57,7 @@ def slow_polls(monkeypatch):
     monkeypatch.setattr(PAYSTACK, "poll_schedule", (30,))
 
 
-@pytest.fixture
-def api(live_server, merchant):
-    return MerchantApi(live_server.url, merchant)
 
-
-@pytest.fixture
-def shopper(live_server):
-    return Shopper(live_server.url)
-
-
-def fresh():
-    db.session.rollback()
-
-
-def changes(checkout_id):
-    return [(e.source, e.to_status) for e in timeline(checkout_id, "status_changed")]
-
-
-def processed_notifications(count):
-    def done():
-        notes = notifications()
-        return len(notes) == count and all(n.processed_at for n in notes) and notes
-    return done
 
 
 def sim(simulator, payment_id):
@@ -328,12 +308,6 @@ def paid(api, shopper, simulator):
     assert payment(payment_id).status == "succeeded"
     return checkout_id, payment_id
 
-
-def settled(api, refund_id):
-    def done():
-        got = api.get(f"/refunds/{refund_id}").json()
-        return got["status"] != "pending" and got
-    return done
 
 
 def test_a_partial_then_a_full_refund_settle_by_paystacks_webhooks(
