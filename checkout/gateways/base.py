@@ -7,9 +7,22 @@ this interface is written in the README ("Gateway interface").
 """
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .errors import GatewayNotSupported
+
+
+class TokenCache(Protocol):
+    """A small store shared by every process of the install (Redis), for what an adapter
+    may reuse across calls and processes: an OAuth access token until shortly before it
+    expires. Best effort: ``get`` answers None when the store is unreachable and ``set``
+    then does nothing, so a lost cache costs a token call, never a payment."""
+
+    def get(self, key: str) -> str | None: ...
+
+    def set(self, key: str, value: str, ttl_seconds: int) -> None: ...
+
+    def delete(self, key: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -20,6 +33,8 @@ class Account:
     livemode: bool
     base_url: str          # the provider's API root (its simulator in test mode)
     notify_url: str        # our incoming-notification URL for this account
+    # Shared by all workers; None in unit tests (an adapter then keeps its own memory).
+    cache: TokenCache | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -58,6 +73,13 @@ class GatewayResult:
     failure_message: str | None = None
     next_action: NextAction | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)
+    # The provider's own transaction id, as the payer's receipt shows it (M-Pesa's
+    # "NLJ7RT61SV", Vodacom's output_TransactionID): stored on the payment, and what a
+    # reversal needs when it differs from provider_reference.
+    receipt: str | None = None
+    # The payer's number as the provider reports it (E.164), when it does: an unsigned
+    # notification that names another number than ours changes nothing.
+    phone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +117,27 @@ class RefundResult:
 
 
 @dataclass(frozen=True)
+class PayoutRequest:
+    """Money sent from the merchant's account to a person (B2C): refunds by transfer,
+    marketplace payouts. A capability only today: nothing in the product calls it yet."""
+
+    payout_id: str         # our id; adapters derive their unique references from it
+    amount: int            # minor units
+    currency: str
+    phone: str             # E.164
+    description: str
+
+
+@dataclass(frozen=True)
+class PayoutResult:
+    status: str                          # "pending" | "succeeded" | "failed"
+    provider_reference: str | None = None
+    failure_code: str | None = None
+    failure_message: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Method:
     """A way to pay: a code, its gateway, where it works and how it is shown."""
 
@@ -113,6 +156,9 @@ class Method:
     # The mobile-money operator behind the method ("mtn", "mpesa"), when its code does not
     # start with it (paystack_mtn_gh): picks it from the number typed and draws its badge.
     operator: str | None = None
+    # The provider takes whole units only (M-Pesa: whole shillings and meticais): an
+    # amount in minor units must be a multiple of this to be offered (100 for KES).
+    amount_step: int = 1
 
 
 class Gateway:
@@ -137,6 +183,20 @@ class Gateway:
     # Nothing online tells the outcome (cash on delivery): the merchant confirms that the
     # money arrived, nothing polls, and the shopper is told how to pay on delivery.
     confirmed_by_merchant = False
+    # A refund may be less than what is left of the payment (Daraja's reversal is
+    # full-amount only: a partial refund is refused before any call).
+    partial_refunds = True
+    # The status call names the amount paid. When it does not (Daraja's STK query), a
+    # success it reports is for the amount our initiate call fixed: the shopper could not
+    # change it. An unsigned notification's amount is still checked against ours.
+    status_has_amount = True
+    # A refund notification that matches a refund reference only the provider and we
+    # know is final as it stands (Daraja's reversal result to our ResultURL: there is no
+    # synchronous status call to confirm it with). Otherwise it is confirmed with
+    # ``fetch_refund`` when notifications need confirmation.
+    refund_results_trusted = False
+    # The adapter can send money to a phone (``payout``).
+    supports_payout = False
 
     def test_credentials(self) -> dict[str, str]:
         """Made-up credentials for a new test-mode account at this gateway's simulator."""
@@ -147,6 +207,13 @@ class Gateway:
         dashboard does for a real one: keys, our notification URL). Returns the
         simulator's id of the account, or None when there is nothing to register.
         Raises GatewayUnavailable (simulator unreachable) or GatewayError (refused)."""
+        return None
+
+    def reference_before_call(self, payment_id: str) -> str | None:
+        """The provider reference of this attempt when it is ours and known before the
+        initiate call (Vodacom's ThirdPartyReference). It is stored before the call, so a
+        call cut off (timeout, worker killed) leaves an attempt that the status call can
+        settle, and the attempt is never sent twice. None: the provider names it."""
         return None
 
     def initiate(self, account: Account, request: PaymentRequest) -> GatewayResult:
@@ -178,9 +245,16 @@ class Gateway:
         raise GatewayNotSupported(f"{self.name} has no extra payment step")
 
     def refund(self, account: Account, provider_reference: str, amount: int, currency: str,
-               reason: str | None, refund_id: str) -> RefundResult:
-        """Refund (or reverse) part or all of a succeeded payment."""
+               reason: str | None, refund_id: str, receipt: str | None = None) -> RefundResult:
+        """Refund (or reverse) part or all of a succeeded payment. ``receipt`` is the
+        payment's ``GatewayResult.receipt`` when one was reported (a reversal names the
+        provider's transaction id). Raises GatewayNotSupported when this payment cannot
+        be refunded after all (no receipt known)."""
         raise GatewayNotSupported(f"{self.name} cannot refund through its API")
+
+    def payout(self, account: Account, request: PayoutRequest) -> PayoutResult:
+        """Send money to a phone (B2C)."""
+        raise GatewayNotSupported(f"{self.name} cannot send payouts")
 
     def fetch_refund(self, account: Account, refund_reference: str | None,
                      payment_reference: str, refund_id: str) -> RefundResult:

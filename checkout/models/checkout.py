@@ -62,6 +62,7 @@ class Payment(db.Model):
         Index("ix_payments_merchant_list", "merchant_id", "livemode", "created_at", "id"),
         Index("ix_payments_provider_ref", "gateway", "provider_reference"),
         Index("ix_payments_pending", "status", "next_poll_at"),
+        Index("ix_payments_reconcile", "reconcile_at"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -75,6 +76,8 @@ class Payment(db.Model):
     currency: Mapped[str] = mapped_column(String(3))
     phone: Mapped[str | None] = mapped_column(String(20))  # E.164; masked on every output
     provider_reference: Mapped[str | None] = mapped_column(String(128))
+    # The provider's transaction id as the payer's receipt shows it (M-Pesa receipt).
+    provider_receipt: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))  # payments.state.PaymentStatus
     failure_code: Mapped[str | None] = mapped_column(String(64))
     failure_message: Mapped[str | None] = mapped_column(String(500))
@@ -86,6 +89,10 @@ class Payment(db.Model):
     poll_attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_poll_at: Mapped[datetime | None] = mapped_column(DateTime)
     deadline_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # An attempt that ended without the provider's final word (deadline, abandoned) is
+    # asked again on a slow schedule (jobs.reconcile): when, and how many times so far.
+    reconcile_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reconcile_attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
 

@@ -88,6 +88,13 @@ def initiate(payment_id: str) -> Payment | None:
     checkout = db.session.get(Checkout, payment.checkout_id)
     account = db.session.get(GatewayAccount, payment.gateway_account_id)
     gateway = get_gateway(payment.gateway)
+    own_reference = gateway.reference_before_call(payment.id)
+    if own_reference:
+        # Written before the call: a call cut off (timeout, worker killed) leaves an
+        # attempt that polling settles by this reference, and it is never sent again.
+        service.record_reference(payment.id, own_reference, gateway.deadline_seconds,
+                                 INITIATE_JOB_TIMEOUT if gateway.initiate_blocks else 30)
+        db.session.commit()
     request = PaymentRequest(
         payment_id=payment.id, method=payment.method, amount=payment.amount,
         currency=payment.currency, phone=payment.phone,

@@ -31,7 +31,7 @@ def method_fits(method: Method, currency: str, amount: int, country: str | None 
         return False
     if amount < method.min_amount or (method.max_amount and amount > method.max_amount):
         return False
-    return True
+    return amount % method.amount_step == 0
 
 
 def offers_for(checkout: Checkout,

@@ -8,6 +8,7 @@ transaction ends, the provider is asked, and ``service.apply_result`` writes und
 row locks.
 """
 import logging
+from dataclasses import replace
 
 from checkout.extensions import db
 from checkout.gateways import get_gateway
@@ -22,10 +23,14 @@ from . import service, state
 log = logging.getLogger(__name__)
 
 
-def fetch_and_apply(payment_id: str, source: str,
-                    reference: str | None = None) -> tuple[GatewayResult, state.Decision]:
+def fetch_and_apply(payment_id: str, source: str, reference: str | None = None,
+                    claim: GatewayResult | None = None) -> tuple[GatewayResult, state.Decision]:
     """Fetch the provider's status of ``payment_id`` (by ``reference``, else the stored
     provider reference) and apply it with ``service.apply_result``. Commits.
+
+    ``claim`` is what an unconfirmed notification said: when the status call agrees with
+    it, what only the notification carries (the payer's receipt, the amount) completes
+    the answer. The caller has checked the claim's amount and phone against ours.
 
     Returns ``(result, decision)``. Raises LookupError for an unknown payment and the
     adapter's typed GatewayError (nothing applied, nothing left open) when the provider
@@ -47,6 +52,9 @@ def fetch_and_apply(payment_id: str, source: str,
     except GatewayError:
         db.session.rollback()
         raise
+    if claim is not None and claim.status == result.status:
+        result = replace(result, receipt=result.receipt or claim.receipt,
+                         amount=result.amount if result.amount is not None else claim.amount)
     if result.status == Report.PENDING and status == PaymentStatus.PENDING and \
             result.provider_reference in (None, reference):
         # Nothing to apply (the table makes every pending report a no-op): skip the row

@@ -11,7 +11,7 @@ from checkout.core.ids import new_id
 from checkout.core.timeutil import utcnow
 from checkout.events import record_refund_event
 from checkout.extensions import db
-from checkout.gateways import get_gateway
+from checkout.gateways import all_methods, get_gateway
 from checkout.gateways.base import Gateway, RefundUpdate
 from checkout.gateways.errors import GatewayError, GatewayNotSupported, GatewayUnavailable
 from checkout.merchants.accounts import account_context
@@ -58,6 +58,16 @@ def prepare_refund(payment: Payment, amount: int | None, reason: str | None) -> 
     if left <= 0 or amount > left:
         raise RefundRefused("refund_amount_too_large", f"At most {max(left, 0)} "
                             f"{payment.currency} of this payment is left to refund.", "amount")
+    if not gateway.partial_refunds and amount != payment.amount:
+        raise RefundRefused("partial_refund_not_supported", f"{gateway.name} can only reverse "
+                            f"a whole payment: refund all {payment.amount} {payment.currency} "
+                            "of it (omit amount), or pay the difference back another way.",
+                            "amount")
+    step = getattr(all_methods().get(payment.method), "amount_step", 1)
+    if amount % step:
+        raise RefundRefused("refund_amount_invalid", f"{gateway.name} moves whole units of "
+                            f"{payment.currency} only: the amount must be a multiple of {step}.",
+                            "amount")
     refund = Refund(id=new_id("re"), payment_id=payment.id, merchant_id=payment.merchant_id,
                     livemode=payment.livemode, amount=amount, currency=payment.currency,
                     status=RefundStatus.PENDING, reason=reason, created_at=utcnow())
@@ -77,13 +87,17 @@ def send_refund(refund: Refund) -> Refund:
     account = db.session.get(GatewayAccount, payment.gateway_account_id)
     try:
         result = gateway.refund(account_context(account), payment.provider_reference,
-                                refund.amount, refund.currency, refund.reason, refund.id)
+                                refund.amount, refund.currency, refund.reason, refund.id,
+                                receipt=payment.provider_receipt)
         status, reference, message = result.status, result.provider_reference, \
             result.failure_message
-    except GatewayNotSupported:
+    except GatewayNotSupported as exc:
         db.session.delete(refund)
         db.session.flush()
-        raise not_supported(gateway.name) from None
+        refused = not_supported(gateway.name)
+        if exc.message:
+            refused = RefundRefused(refused.code, f"{exc.message} {refused}")
+        raise refused from None
     except GatewayUnavailable as exc:
         if exc.outcome_unknown:  # the provider may have acted: left pending for reconciliation
             log.warning("refund outcome unknown", extra={"refund": refund.id})
@@ -138,7 +152,9 @@ def settle_refund_from(gateway: Gateway, account: GatewayAccount,
     if refund is None:
         return "unknown_refund", None
     status, failure = update.status, update.failure_message
-    if gateway.notifications_need_confirmation:
+    trusted = gateway.refund_results_trusted and bool(update.provider_reference) and \
+        refund.provider_reference == update.provider_reference
+    if gateway.notifications_need_confirmation and not trusted:
         payment = db.session.get(Payment, refund.payment_id)
         context = account_context(account)
         refund_ref, payment_ref, refund_id = (refund.provider_reference,

@@ -67,8 +67,12 @@ def apply_result(payment_id: str, result: GatewayResult, source: str) -> state.D
     now = utcnow()
     matches = True
     if result.status == Report.SUCCEEDED:
-        # A success must name its amount; the currency may be unknown to the provider.
-        matches = result.amount == payment.amount and \
+        # A success must name its amount (unless the gateway's status call never does, and
+        # the amount was fixed by our initiate call); the currency may be unknown to it.
+        amount = result.amount
+        if amount is None and not get_gateway(payment.gateway).status_has_amount:
+            amount = payment.amount
+        matches = amount == payment.amount and \
             (result.currency is None or result.currency == payment.currency)
     other_paid = checkout.payment_id not in (None, payment.id)
     if (result.status == Report.SUCCEEDED and not other_paid
@@ -79,6 +83,8 @@ def apply_result(payment_id: str, result: GatewayResult, source: str) -> state.D
     before_p, before_c = payment.status, checkout.status
     if result.provider_reference and not payment.provider_reference:
         payment.provider_reference = result.provider_reference
+    if result.receipt and not payment.provider_receipt and result.status == Report.SUCCEEDED:
+        payment.provider_receipt = result.receipt[:64]
     data = {"reported": result.status, "raw": dict(result.raw or {})}
     if decision.outcome == state.Outcome.NOOP:
         if result.status != Report.PENDING:
@@ -176,6 +182,22 @@ def record_initiation(payment_id: str, result: GatewayResult, deadline_seconds: 
     log_event(payment.checkout_id, payment.id, "attempt_initiated", "gateway",
               PaymentStatus.PENDING, PaymentStatus.PENDING,
               {"reported": result.status, "raw": dict(result.raw or {})})
+    return payment
+
+
+def record_reference(payment_id: str, reference: str, deadline_seconds: int | None,
+                     lease_seconds: int) -> Payment:
+    """Store our own provider reference of an attempt before its initiate call (see
+    ``Gateway.reference_before_call``), with its deadline and a first poll after
+    ``lease_seconds`` (the call's own time): a call cut off then is settled by polling."""
+    payment = lock_payment(payment_id)
+    payment.provider_reference = reference
+    now = utcnow()
+    if deadline_seconds:
+        payment.deadline_at = now + timedelta(seconds=max(deadline_seconds, lease_seconds))
+    payment.next_poll_at = now + timedelta(seconds=lease_seconds)
+    log_event(payment.checkout_id, payment.id, "initiate_sending", "gateway",
+              PaymentStatus.PENDING, PaymentStatus.PENDING, {"reference": reference})
     return payment
 
 

@@ -73,6 +73,12 @@ def process_notification(notification_id):
         return _finish(note, "unknown_payment")
     if payment.provider_reference and payment.provider_reference != parsed.provider_reference:
         return _finish(note, "reference_mismatch")
+    mismatch = gateway.notifications_need_confirmation and \
+        _claim_mismatch(parsed.result, payment)
+    if mismatch:
+        # An unsigned notification naming another amount or payer than our attempt's:
+        # kept for the record, never believed, never asked about.
+        return _finish(note, "claim_mismatch", mismatch)
     if parsed.result is not None and not gateway.notifications_need_confirmation:
         result = parsed.result
         decision = service.apply_result(payment.id, result, "webhook")
@@ -80,7 +86,8 @@ def process_notification(notification_id):
     else:
         try:
             result, decision = fetch_and_apply(payment.id, "webhook",
-                                               reference=parsed.provider_reference)
+                                               reference=parsed.provider_reference,
+                                               claim=parsed.result)
         except (WebhookVerificationError, GatewayDeclined) as exc:
             # The provider does not confirm that reference for this payment.
             return _finish(refreshed(GatewayNotification, notification_id), "rejected",
@@ -97,6 +104,20 @@ def process_notification(notification_id):
         return Retry(max=REDELIVERY_RETRIES, interval=1)
     outcome = Report.PENDING if result.status == Report.PENDING else decision.outcome
     return _finish(note, outcome)
+
+
+def _claim_mismatch(claim, payment):
+    """Why a notification's own word contradicts our attempt (amount, currency, payer's
+    number), or None."""
+    if claim is None:
+        return None
+    if claim.amount is not None and claim.amount != payment.amount:
+        return f"amount {claim.amount} differs from the attempt's {payment.amount}"
+    if claim.currency is not None and claim.currency != payment.currency:
+        return f"currency {claim.currency} differs from the attempt's {payment.currency}"
+    if claim.phone and payment.phone and claim.phone != payment.phone:
+        return "the payer's number differs from the attempt's"
+    return None
 
 
 def _find_payment(account, gateway, parsed):

@@ -103,7 +103,7 @@ def test_cancel_and_confirm_replay(api):
 def test_refund_replay_does_not_refund_twice(api, monkeypatch):
     calls = []
 
-    def refund(self, account, ref, amount, currency, reason, refund_id):
+    def refund(self, account, ref, amount, currency, reason, refund_id, receipt=None):
         calls.append(refund_id)
         return RefundResult(status="succeeded")
     monkeypatch.setattr(type(get_gateway("feexpay")), "refund", refund)
@@ -160,7 +160,7 @@ def test_concurrent_requests_with_one_key_have_one_effect(app, merchant):
 def test_concurrent_refunds_with_one_key_call_the_gateway_once(app, merchant, monkeypatch):
     calls = []
 
-    def refund(self, account, ref, amount, currency, reason, refund_id):
+    def refund(self, account, ref, amount, currency, reason, refund_id, receipt=None):
         calls.append(refund_id)
         time.sleep(0.3)
         return RefundResult(status="succeeded")

@@ -174,7 +174,7 @@ def test_real_responses_match_the_document(app, api, doc, monkeypatch):
     check("/refunds", "post", api.post("/refunds", {"payment": "pay_nope"}))     # 404
     check("/refunds", "post", api.post("/refunds", {"payment": failed}))         # 400
     monkeypatch.setattr(type(get_gateway("feexpay")), "refund",
-                        lambda self, *a: RefundResult(status="succeeded"))
+                        lambda self, *a, **kw: RefundResult(status="succeeded"))
     monkeypatch.setattr(type(get_gateway("feexpay")), "supports_refund", True)
     refund = check("/refunds", "post", api.post("/refunds", {"payment": paid, "amount": 10}))
     check("/refunds/{id}", "get", api.get(f"/refunds/{refund.json['id']}"))

@@ -26,7 +26,8 @@ def paid(api):
 def refunds_ok(monkeypatch, FeexPay):
     calls = []
 
-    def refund(self, account, provider_reference, amount, currency, reason, refund_id):
+    def refund(self, account, provider_reference, amount, currency, reason, refund_id,
+               receipt=None):
         calls.append((provider_reference, amount, currency, reason, refund_id))
         return RefundResult(status="succeeded", provider_reference="rf-" + refund_id[-6:])
     monkeypatch.setattr(FeexPay, "refund", refund)
@@ -86,7 +87,7 @@ def test_refund_not_supported_by_the_gateway(api, paid, counts):
 
 def test_refund_not_supported_raised_by_the_adapter_writes_nothing(api, paid, counts,
                                                                   monkeypatch, FeexPay):
-    def refund(self, *args):
+    def refund(self, *args, **kwargs):
         raise GatewayNotSupported("no partial refunds")
     monkeypatch.setattr(FeexPay, "refund", refund)
     monkeypatch.setattr(FeexPay, "supports_refund", True)
@@ -161,7 +162,7 @@ def test_refund_unknown_payment_is_404(api):
 ])
 def test_refund_provider_failures_are_recorded(api, paid, monkeypatch, FeexPay, error,
                                                status):
-    def refund(self, *args):
+    def refund(self, *args, **kwargs):
         raise error
     monkeypatch.setattr(FeexPay, "refund", refund)
     monkeypatch.setattr(FeexPay, "supports_refund", True)

@@ -30,7 +30,8 @@ def test_a_key_whose_request_died_is_released(app, api, monkeypatch):
     feexpay = type(get_gateway("feexpay"))
     monkeypatch.setattr(feexpay, "supports_refund", True)
     monkeypatch.setattr(feexpay, "refund",
-                        lambda self, *a: RefundResult(status="succeeded", provider_reference="r"))
+                        lambda self, *a, **kw: RefundResult(status="succeeded",
+                                                            provider_reference="r"))
     cs = api.post("/checkouts", checkout_body()).json["id"]
     pay = add_payment(cs, outcome="succeeded")
     # A refund request reserved its key, left a pending refund, and its process died.

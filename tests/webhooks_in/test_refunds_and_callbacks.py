@@ -36,7 +36,7 @@ def paid(merchant):
 def queued_refund(paid, monkeypatch):
     """A refund of 2,000 the provider queued (pending, its reference rf-1)."""
     monkeypatch.setattr(FEEXPAY, "supports_refund", True)
-    monkeypatch.setattr(FEEXPAY, "refund", lambda self, *a: RefundResult(
+    monkeypatch.setattr(FEEXPAY, "refund", lambda self, *a, **kw: RefundResult(
         status="pending", provider_reference="rf-1"))
     refund = prepare_refund(db.session.get(Payment, paid.id), 2000, "damaged")
     db.session.commit()

@@ -141,7 +141,7 @@ class Chapa(Gateway):
         return notifications.parse_callback(query)
 
     def refund(self, account: Account, provider_reference: str, amount: int, currency: str,
-               reason: str | None, refund_id: str) -> RefundResult:
+               reason: str | None, refund_id: str, receipt: str | None = None) -> RefundResult:
         """Ask Chapa to refund ``amount`` of a payment (providers.md 2.6). Chapa queues
         refunds: an accepted one is "pending" (settled later by the charge.refunded
         webhook or ``fetch_refund``) unless the answer says it is already done. A refusal

@@ -225,7 +225,7 @@ class FeexPay(Gateway):
                             result=None, payment_hint=hint)
 
     def refund(self, account: Account, provider_reference: str, amount: int, currency: str,
-               reason: str | None, refund_id: str) -> RefundResult:
+               reason: str | None, refund_id: str, receipt: str | None = None) -> RefundResult:
         """FeexPay's v2 API documents no refund or reversal (providers.md 1.4-1.6; its
         payouts are a separate, IP-whitelisted product). Always raises
         GatewayNotSupported."""

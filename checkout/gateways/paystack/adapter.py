@@ -182,7 +182,7 @@ class Paystack(Gateway):
                                    (account.credentials or {}).get("allowed_ips"), headers, body)
 
     def refund(self, account: Account, provider_reference: str, amount: int, currency: str,
-               reason: str | None, refund_id: str) -> RefundResult:
+               reason: str | None, refund_id: str, receipt: str | None = None) -> RefundResult:
         """Ask Paystack to refund ``amount`` of a payment (3.6). Returns pending (Paystack
         queues refunds) with the refund's id as provider reference, or failed with
         Paystack's words for a documented refusal (balance, fully reversed, amount,
