@@ -48,6 +48,10 @@ def load_config(overrides=None, instance_path=None):
         "SESSION_COOKIE_SAMESITE": "Lax",
         "JSON_SORT_KEYS": False,
         "RQ_QUEUES": ["default"],
+        # Job runners per worker process: on the queues above (the main thread counts as
+        # one), and on the queue of initiate calls that block (Vodacom's C2B, ~2 min).
+        "WORKER_THREADS": _int(env, "WORKER_THREADS", 4),
+        "WORKER_BLOCKING_THREADS": _int(env, "WORKER_BLOCKING_THREADS", 64),
         "TESTING": False,
         "BENCH_ENDPOINTS": _bool(env.get("CHECKOUT_BENCH_ENDPOINTS")),
         # Reverse proxies in front of the app whose X-Forwarded-* headers are believed.

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from checkout.extensions import db
-from checkout.jobs.queue import get_queue
+from checkout.jobs.queue import BLOCKING_QUEUE, get_queue
 from checkout.merchants.testmode import register_accounts, register_test_accounts
 from checkout.models import GatewayAccount
 from checkout.simulators import close, create_simulator_app, reset
@@ -153,7 +153,9 @@ class WorkerHarness:
 
     def __init__(self, app, periodic_seconds=1):
         self.app = app
-        self.queues = app.config.get("RQ_QUEUES", ["default"])
+        # The harness's one thread also serves the blocking queue (initiate calls that
+        # block); worker processes give it a pool of their own (tests/worker).
+        self.queues = [*app.config.get("RQ_QUEUES", ["default"]), BLOCKING_QUEUE]
         self.connection = worker_connection(app.config["REDIS_URL"])
         self.periodic_seconds = periodic_seconds
         self.worker = self.thread = self.scheduler = self.periodic = None
@@ -174,8 +176,8 @@ class WorkerHarness:
         return wait_until(predicate, timeout, before=_fresh_reads(), what=what)
 
     def idle(self):
-        queue = get_queue(self.queues[0], self.connection)
-        return queue.count == 0 and queue.started_job_registry.count == 0
+        queues = [get_queue(name, self.connection) for name in self.queues]
+        return all(q.count == 0 and q.started_job_registry.count == 0 for q in queues)
 
     def stop(self, drain_timeout=5):
         if self.periodic is not None:
@@ -200,7 +202,7 @@ def worker(app):
 def run_jobs_until(app):
     """Drive the worker from the test: run what is queued or due until the predicate."""
     conn = worker_connection(app.config["REDIS_URL"])
-    queues = app.config.get("RQ_QUEUES", ["default"])
+    queues = [*app.config.get("RQ_QUEUES", ["default"]), BLOCKING_QUEUE]
 
     def step():
         ThreadWorker(queues, app=app, connection=conn).work(

@@ -41,6 +41,9 @@ INITIATE_PAYMENT = "checkout.jobs.payments.initiate_payment"
 DELIVER_WEBHOOK = "checkout.webhooks_out.jobs.deliver"
 PROCESS_NOTIFICATION = "checkout.webhooks_in.process.process_notification"
 INITIATE_JOB_TIMEOUT = 180      # a blocking initiate call may hold its job ~2 minutes
+# Where initiate calls that block (``Gateway.initiate_blocks``) wait for a runner: every
+# worker process serves it with its own pool of threads (``worker.pool``).
+BLOCKING_QUEUE = "blocking"
 
 _pools = {}
 

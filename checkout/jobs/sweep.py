@@ -16,6 +16,7 @@ from checkout.payments.state import PaymentStatus
 
 from .payments import initiate_payment, poll_payment
 from .queue import (
+    BLOCKING_QUEUE,
     INITIATE_JOB_TIMEOUT,
     PROCESS_NOTIFICATION,
     ensure_job,
@@ -84,7 +85,7 @@ def sweep_core():
                 Payment.provider_reference.is_(None), Payment.deadline_at.is_(None),
                 Payment.created_at <= now - grace)):
             if ensure_job(initiate_payment, payment_id, job_id=initiate_job_id(payment_id),
-                          queue=queue, job_timeout=INITIATE_JOB_TIMEOUT):
+                          queue=get_queue(BLOCKING_QUEUE), job_timeout=INITIATE_JOB_TIMEOUT):
                 report["initiations"] += 1
 
     given_up = db.session.execute(

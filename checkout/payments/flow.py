@@ -15,6 +15,7 @@ from checkout.gateways import get_gateway
 from checkout.gateways.base import GatewayResult, PaymentRequest
 from checkout.gateways.errors import GatewayDeclined, GatewayError, GatewayUnavailable
 from checkout.jobs.queue import (
+    BLOCKING_QUEUE,
     INITIATE_JOB_TIMEOUT,
     INITIATE_PAYMENT,
     POLL_PAYMENT,
@@ -71,7 +72,7 @@ def start_payment(checkout_id: str, method_code: str, phone: str | None = None,
     service.begin_attempt(checkout.id, payment, source)
     if gateway.initiate_blocks:
         enqueue_after_commit(INITIATE_PAYMENT, payment.id, job_id=initiate_job_id(payment.id),
-                             job_timeout=INITIATE_JOB_TIMEOUT)
+                             job_timeout=INITIATE_JOB_TIMEOUT, queue=BLOCKING_QUEUE)
         db.session.commit()
         return payment
     db.session.commit()

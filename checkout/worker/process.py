@@ -12,6 +12,18 @@ job. ``flask --app wsgi worker --processes N`` runs N of these under a superviso
     python -m checkout.worker [--queues default] [--parent-pid PID]
 
 runs one worker process (what the supervisor starts; ``worker/__main__.py``).
+
+Many job runners in one process. Jobs wait on the network, not on the CPU: a
+provider's status call takes 0.3-2 s and Vodacom's C2B call holds its request open until
+the shopper answers (up to two minutes). So beside the main-thread worker (which owns the
+signals) a process runs ``WORKER_THREADS - 1`` more workers on the same queues (polls,
+webhooks, notifications), and ``WORKER_BLOCKING_THREADS`` workers on the ``blocking``
+queue only, where initiate calls that block are enqueued: fifty shoppers approving on
+their phones never hold up a poll or a webhook. Each runner is an RQ worker of its own
+(name, Redis connection, registries), so RQ's bookkeeping stays per job; a runner killed
+with its process leaves its job to the sweeper as before. The process's SQLAlchemy pool
+serves them all, one connection per job while it touches the database (never across a
+provider call).
 """
 import logging
 import os
@@ -26,7 +38,7 @@ from rq.exceptions import StopRequested
 from rq.timeouts import TimerDeathPenalty, UnixSignalDeathPenalty
 
 from checkout.extensions import db
-from checkout.jobs.queue import CheckoutQueue
+from checkout.jobs.queue import BLOCKING_QUEUE, CheckoutQueue
 from checkout.logs import request_id_var
 
 log = logging.getLogger(__name__)
@@ -97,17 +109,85 @@ class ThreadWorker(CheckoutWorker):
         pass
 
 
-def run_worker(app, queues=None, parent_pid=None, burst=False):
-    """Run one worker in this process until SIGTERM/SIGINT (or until the queues are
-    empty when ``burst``). With ``parent_pid``, stop when that process is gone (a
-    supervisor killed with SIGKILL must not leave orphans working)."""
+STOP_GRACE_SECONDS = 150     # a runner inside a blocking call may need its whole call
+
+
+class RunnerThread(ThreadWorker):
+    """A worker in a non-main thread of a worker process: no pubsub listener of its
+    own (commands reach the process's main worker; one fewer connection per runner)."""
+
+    def subscribe(self):
+        pass
+
+    def unsubscribe(self):
+        pass
+
+
+class RunnerPool:
+    """The extra runners of one worker process (see the module doc)."""
+
+    def __init__(self, app, queues, threads=1, blocking_threads=0, idle_poll=5):
+        url = app.config["REDIS_URL"]
+        plan = [list(queues)] * max(0, threads - 1) + \
+            [[BLOCKING_QUEUE]] * max(0, blocking_threads)
+        self.workers = [RunnerThread(names, app=app, connection=worker_connection(url),
+                                     idle_poll=idle_poll) for names in plan]
+        self.threads = []
+
+    def start(self, burst=False, logging_level="INFO"):
+        for i, worker in enumerate(self.workers):
+            thread = threading.Thread(target=self._run, args=(worker, burst, logging_level),
+                                      name=f"runner-{i}", daemon=True)
+            thread.start()
+            self.threads.append(thread)
+        return self
+
+    @staticmethod
+    def _run(worker, burst, logging_level):
+        try:
+            worker.work(burst=burst, logging_level=logging_level, with_scheduler=False)
+        except Exception:  # noqa: BLE001 - a runner's death must not go unseen
+            log.exception("runner stopped", extra={"worker": worker.name})
+
+    def stop(self):
+        for worker in self.workers:
+            worker.stop()
+
+    def join(self, timeout=STOP_GRACE_SECONDS):
+        for thread in self.threads:
+            thread.join(timeout)
+
+    def alive(self):
+        return sum(1 for t in self.threads if t.is_alive())
+
+
+def run_worker(app, queues=None, parent_pid=None, burst=False, threads=None,
+               blocking_threads=None):
+    """Run one worker process until SIGTERM/SIGINT (or until the queues are empty when
+    ``burst``): the main-thread worker plus its runner threads (see above; counts
+    from WORKER_THREADS and WORKER_BLOCKING_THREADS). With ``parent_pid``, stop when
+    that process is gone (a supervisor killed with SIGKILL must not leave orphans)."""
     queues = queues or app.config.get("RQ_QUEUES", ["default"])
+    level = app.config.get("LOG_LEVEL", "INFO")
+    threads = app.config.get("WORKER_THREADS", 4) if threads is None else threads
+    blocking = (app.config.get("WORKER_BLOCKING_THREADS", 64) if blocking_threads is None
+                else blocking_threads)
+    if burst:
+        # Draining what is queued (tests, one-off runs): the main thread alone, on every
+        # queue, so that each job is cut by a signal at its timeout (a thread's timeout
+        # only interrupts Python code, not a call blocked in C).
+        queues, threads, blocking = [*queues, BLOCKING_QUEUE], 1, 0
+    pool = RunnerPool(app, queues, threads=threads, blocking_threads=blocking)
     conn = worker_connection(app.config["REDIS_URL"])
     worker = CheckoutWorker(queues, app=app, connection=conn)
     if parent_pid:
         _watch_parent(worker, parent_pid)
-    worker.work(burst=burst, logging_level=app.config.get("LOG_LEVEL", "INFO"),
-                with_scheduler=False)
+    pool.start(burst=burst, logging_level=level)
+    try:
+        worker.work(burst=burst, logging_level=level, with_scheduler=False)
+    finally:
+        pool.stop()
+        pool.join()
     return worker
 
 

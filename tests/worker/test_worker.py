@@ -60,3 +60,32 @@ def test_each_job_gets_a_fresh_session(app, worker, redis_conn):
     db.session.rollback()
     assert db.session.execute(db.select(Merchant).where(
         Merchant.public_id == "mer_leftbehind")).first() is None
+
+
+def test_one_process_serves_other_jobs_while_fifty_blocking_calls_are_open(app, redis_conn):
+    """Fifty initiate calls that block (Vodacom's C2B holds its request ~2 minutes) fill
+    the blocking queue's runners; polls and webhooks on the default queue still run at
+    once in the same process."""
+    from checkout.jobs.queue import BLOCKING_QUEUE
+    blocking = get_queue(BLOCKING_QUEUE)
+    for _ in range(50):
+        blocking.enqueue(tasks.sleep, 20, job_timeout=60)
+    env = worker_env(app) | {"WORKER_BLOCKING_THREADS": "50", "WORKER_THREADS": "2"}
+    proc = subprocess.Popen([sys.executable, "-m", "checkout.worker"], env=env)
+    try:
+        wait_until(lambda: blocking.started_job_registry.count == 50, timeout=20,
+                   what="fifty blocking calls open at once")
+        queue = get_queue()
+        started = time.monotonic()
+        for i in range(20):
+            queue.enqueue(tasks.record, i)
+        wait_until(lambda: len(tasks.ran(redis_conn)) == 20, timeout=10,
+                   what="twenty default-queue jobs run")
+        took = time.monotonic() - started
+        assert blocking.started_job_registry.count == 50    # still all open
+        assert took < 5, took
+        assert sorted(tasks.ran(redis_conn)) == sorted(f"checkout:{i}" for i in range(20))
+    finally:
+        proc.terminate()
+        proc.kill()
+        proc.wait(10)
