@@ -9,7 +9,7 @@ from rq.job import JobStatus
 from rq.registry import FailedJobRegistry
 
 from checkout.extensions import db
-from checkout.jobs.queue import get_queue
+from checkout.jobs.queue import BLOCKING_QUEUE, get_queue
 from checkout.models import Merchant
 from tests import tasks
 from tests.waiting import wait_until
@@ -66,7 +66,6 @@ def test_one_process_serves_other_jobs_while_fifty_blocking_calls_are_open(app, 
     """Fifty initiate calls that block (Vodacom's C2B holds its request ~2 minutes) fill
     the blocking queue's runners; polls and webhooks on the default queue still run at
     once in the same process."""
-    from checkout.jobs.queue import BLOCKING_QUEUE
     blocking = get_queue(BLOCKING_QUEUE)
     for _ in range(50):
         blocking.enqueue(tasks.sleep, 20, job_timeout=60)
