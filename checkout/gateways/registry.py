@@ -4,11 +4,13 @@ from .cash import CashOnDelivery
 from .chapa import Chapa
 from .errors import GatewayNotSupported
 from .feexpay import FeexPay
+from .mpesa_ke import MpesaKenya
+from .mpesa_mz import MpesaMz
 from .paystack import Paystack
 
 # Catalog order: the hosted page lists methods in this order. Add a gateway here.
 GATEWAYS: dict[str, Gateway] = {gw.name: gw for gw in (
-    FeexPay(), Chapa(), Paystack(), CashOnDelivery())}
+    FeexPay(), Chapa(), Paystack(), MpesaKenya(), MpesaMz(), CashOnDelivery())}
 METHODS: dict[str, Method] = {code: m for gw in GATEWAYS.values() for code, m in gw.methods.items()}
 
 

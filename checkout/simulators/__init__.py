@@ -13,7 +13,7 @@ import logging
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from . import chapa, feexpay, paystack
+from . import chapa, feexpay, mpesa_ke, mpesa_mz, paystack
 from ._runtime import register_json_errors
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,8 @@ PROVIDERS = {
     "feexpay": ("/feexpay", feexpay.init_app),
     "chapa": ("/chapa", chapa.init_app),
     "paystack": ("/paystack", paystack.init_app),
+    "mpesa_ke": ("/daraja", mpesa_ke.init_app),
+    "mpesa_mz": ("/mpesa-mz", mpesa_mz.init_app),
 }
 
 

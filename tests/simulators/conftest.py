@@ -1,4 +1,6 @@
 """Fixtures for the provider simulators: a real simulator server, a webhook receiver, a shop."""
+import json
+
 import pytest
 
 from checkout.simulators import close, make_simulator_server, reset
@@ -20,6 +22,23 @@ def sim(_shared_sim):
     reset(_shared_sim.server.app)
     yield _shared_sim
     reset(_shared_sim.server.app)
+
+
+@pytest.fixture(scope="session")
+def served_for():
+    """Session-wide simulator servers, one per config: ``served_for(config)``."""
+    servers = {}
+
+    def get(config: dict) -> Served:
+        key = json.dumps(config, sort_keys=True, default=str)
+        if key not in servers:
+            servers[key] = Served(make_simulator_server("127.0.0.1", 0, config))
+        return servers[key]
+
+    yield get
+    for served in servers.values():
+        served.stop()
+        close(served.server.app)
 
 
 @pytest.fixture

@@ -1,0 +1,63 @@
+"""The Daraja simulator's RSA key pair: data, not code, and for test mode only.
+
+Safaricom encrypts nothing for us: it publishes a certificate whose public key encrypts
+an initiator's password into the ``SecurityCredential`` of B2C / reversal calls, and
+decrypts it with its private key. The simulator plays Safaricom with this fixed,
+test-only pair (RSA 2048, self-signed certificate valid 2025-2125): ``PRIVATE_KEY_PEM``
+decrypts, ``CERTIFICATE_PEM`` is what ``GET /daraja/_sim/certificate`` hands out. The
+product's adapter holds a copy of the certificate as its test-mode default, duplicated
+on purpose (the simulator shares no code with the adapter). Never a production key.
+"""
+
+PRIVATE_KEY_PEM = """\
+-----BEGIN PRIVATE KEY-----
+MIIEvwIBADANBgkqhkiG9w0BAQEFAASCBKkwggSlAgEAAoIBAQCucQvu7X1sLQq1
+rKpGR4sxoA5VewrKvGFjM8PKUIbhkIXqQeoveN+etTgYHgZsGMmMFvu//oUFTI3l
+YAh0BRyhFx0RVL2wU1ATy0lr9GLTrT0BS6H51dYgnKwU7bS6SOYQE80P+FDM+aoS
+Ize9skemvb7AZThqPAvr9TLpXVnclCRC0zjOoDyGFqVtzZaWvbzK6hZX4mVJAQ/x
+QxeUmcZQSW7koDoyuupgLCKiydy+Lka7cJYXf8LVPhENRLK4e0bS5MTI1rLY8E4L
+aZ637HNT9S7gtgvpiBHG8Ua+EwfQeR5dh2voWgAMTB6H/EEEtRMH2bqzaypxEUDu
+J0gJIRufAgMBAAECggEAFh95I3aUEv2NX6gDukEFiqghWT7vCfIlKbcdbBGVYZL6
+IND2OcoLFi4mbIyWROxJ103s5JcLWLYyQrZQrCIf1OBBC/siyXNvcuszpxDJ3c2Z
+MIpegvhXHTCxdEAHTR7EqqJQPefAm5ZINt+niJPNGXzz7aOIqZRu8KBashToOhyL
++LnNBTKpFA2++xPhfaGTMTIcacS+Iel68VAFdYbSi8eUW9DcQ7V/rt8EYJAsWWus
+ec9zZScvfCHWa7j/XIcXw3v66I2aTRe4jEhwoxMKNNm/RZXWxy0BCd+bjxO9Pw2r
+uqy+DW8QD41unXBL1ciSQU2rbI+KITWot893xl/FaQKBgQDUIpvvFi6DL1Ozvm2U
+4xUs/mt4hFC2SLxgPhmwWw/v4LrRXQEHGiT+9IAIYWkxF7vArRDpSl2XrQvQGnYN
+cdQ358msIJ92eK0HOMw4hrcbKZIOv+3BZU6hRy1Guidx/+cpEzdJxQ9TYvRhEl26
+BrB05hislpK3f/tiVz2NijOciQKBgQDSgx+/qAmMKcBuyZsoQ46p7MOvCEeYdy+z
+O6AV2QvsEfMs5RRwojnQPjRLrDFg9KJcPqQD8tyhutv6tKN133i9jlOecFu9OYe+
+BXOmvBFgPR2O8FBnUJAbI4NWCTVzYsyMO95NaEwPhzc9fI1Y9Un222xMzOdGDrTx
+Iekr5Lj85wKBgQCqetXOIolmq9YckWEHUidmbWB5Dfy/QV0CC2YhsEzyfiwkrRVy
+W7R3oI50LbSX23brtSnuEfF9P3hK2bkdvOjLtN8CEYWVdA25zA9zLfBhR9s1N1Ef
+Jwc13TmpqVih6QIgpGy+QDu8y72RdW0VXuLYT0JtEOT/yz5/HZU99l7b4QKBgQC8
+xCXhB35gOEQ9U/0Usten2g5y0rrYpe+ZCdt4G+PL8SCc3mJgyaeL62ube7Hfnh5F
+F0qd29YqFFQT0I1PMm+jko+64EfzOzZUl7DoD3aJVOQ/e5CtxBkkrMiliqZqbGq9
+SSYDRYYG2poXQavB3FpRyNqpV4f/U0q/e0gKOxQCewKBgQClHwssg8wIzGsglJ+l
+OD4sIMNALXrx46AyYaOoDyTpfmQgu2likIyAqCh+R0+Zh5f04FjlCl1FrP0i4Koi
+4EvOXgfDjzgQS4bnkhQbVUv3zZeGjXbt/ZrxgKTbBJXFf8FjoJ3mzaF0nWq6v9vq
+1KvDip2NzEuAs6UBBv0GMURXPw==
+-----END PRIVATE KEY-----
+"""
+
+CERTIFICATE_PEM = """\
+-----BEGIN CERTIFICATE-----
+MIIDIDCCAgigAwIBAgIEATUlBTANBgkqhkiG9w0BAQsFADBRMQswCQYDVQQGEwJL
+RTEbMBkGA1UECgwSQ2hlY2tvdXQgdGVzdCBtb2RlMSUwIwYDVQQDDBxEYXJhamEg
+c2ltdWxhdG9yICh0ZXN0IG9ubHkpMCAXDTI1MDEwMTAwMDAwMFoYDzIxMjUwMTAx
+MDAwMDAwWjBRMQswCQYDVQQGEwJLRTEbMBkGA1UECgwSQ2hlY2tvdXQgdGVzdCBt
+b2RlMSUwIwYDVQQDDBxEYXJhamEgc2ltdWxhdG9yICh0ZXN0IG9ubHkpMIIBIjAN
+BgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEArnEL7u19bC0KtayqRkeLMaAOVXsK
+yrxhYzPDylCG4ZCF6kHqL3jfnrU4GB4GbBjJjBb7v/6FBUyN5WAIdAUcoRcdEVS9
+sFNQE8tJa/Ri0609AUuh+dXWIJysFO20ukjmEBPND/hQzPmqEiM3vbJHpr2+wGU4
+ajwL6/Uy6V1Z3JQkQtM4zqA8hhalbc2Wlr28yuoWV+JlSQEP8UMXlJnGUElu5KA6
+MrrqYCwiosncvi5Gu3CWF3/C1T4RDUSyuHtG0uTEyNay2PBOC2met+xzU/Uu4LYL
+6YgRxvFGvhMH0HkeXYdr6FoADEweh/xBBLUTB9m6s2sqcRFA7idICSEbnwIDAQAB
+MA0GCSqGSIb3DQEBCwUAA4IBAQBHlYk5nSagKqUeKBL3AFyN19ocFLgWC9h88n6c
+m3ixuG0BuIEgw2SKwSXfx3fWTRiMN+XFa3/ttVWh0TZDUViYhENyTF/uZtQUodaQ
+BK4JqOu5s0ffsG96df1+Mfm9MqMt69gVyEqXL4GbhHqG9tNCWbnvBBkV1FHhdfvP
+SzsDUR68DNeEzJ9hMWAZ6dhBj8naaKbBOWlW9/Mt9w/MhyMQCpBzG5twRPRya2OF
+otDEEEgXvvqDGTlwH/Y46Gb8OPBpQV0LN1fMCaFUkukIqVm0G81PpytaSaHDewZ+
+OemOObr1aalzJsYTCZeB8YaO85DmcmAnmvo2pUZ3HCVDCkEn
+-----END CERTIFICATE-----
+"""
