@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from .extensions import db
 from .merchants.accounts import create_merchant
 from .merchants.testmode import register_test_accounts
-from .simulators import close, make_simulator_server
+from .simulators import close, make_port_servers, make_simulator_server, serve_in_threads
 from .worker.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,10 @@ def simulators_command(host, port):
     server = make_simulator_server(host, port)
     thread = threading.Thread(target=server.serve_forever, name="simulators", daemon=True)
     thread.start()
+    extra = make_port_servers(server.app, host)
+    serve_in_threads(extra)
+    if extra:
+        click.echo(f"also on the providers' own ports: {[s.server_port for s in extra]}")
     url = f"http://{host}:{server.server_port}"
     if url.rstrip("/") != current_app.config["SIMULATOR_URL"]:
         click.echo(f"note: SIMULATOR_URL is {current_app.config['SIMULATOR_URL']}, "
@@ -97,8 +101,9 @@ def simulators_command(host, port):
     except KeyboardInterrupt:
         pass
     finally:
-        server.shutdown()
-        server.server_close()
+        for other in [server, *extra]:
+            other.shutdown()
+            other.server_close()
         close(server.app)
 
 

@@ -20,8 +20,10 @@ from .queue import (
     INITIATE_JOB_TIMEOUT,
     PROCESS_NOTIFICATION,
     ensure_job,
+    fetch_job,
     get_queue,
     initiate_job_id,
+    job_is_alive,
     notification_job_id,
     poll_job_id,
 )
@@ -80,13 +82,15 @@ def sweep_core():
 
     blocking = [g.name for g in all_gateways().values() if g.initiate_blocks]
     if blocking:
+        blocking_queue = get_queue(BLOCKING_QUEUE)
         for payment_id in _ids(db.select(Payment.id).where(
                 Payment.status == PaymentStatus.PENDING, Payment.gateway.in_(blocking),
                 Payment.provider_reference.is_(None), Payment.deadline_at.is_(None),
                 Payment.created_at <= now - grace)):
             if ensure_job(initiate_payment, payment_id, job_id=initiate_job_id(payment_id),
-                          queue=get_queue(BLOCKING_QUEUE), job_timeout=INITIATE_JOB_TIMEOUT):
+                          queue=blocking_queue, job_timeout=INITIATE_JOB_TIMEOUT):
                 report["initiations"] += 1
+        report["cut_off_calls"] = _poll_cut_off_calls(blocking, blocking_queue, queue, now)
 
     given_up = db.session.execute(
         db.update(GatewayNotification)
@@ -107,6 +111,28 @@ def sweep_core():
     if any(report.values()):
         log.info("sweep re-enqueued lost work", extra=report)
     return report
+
+
+def _poll_cut_off_calls(blocking, blocking_queue, queue, now):
+    """Attempts whose blocking initiate call was sent (our reference is stored, its first
+    poll waits for the call's time) but whose job is gone (worker killed mid-call): poll
+    them now rather than when the call would have ended. Never re-sent."""
+    count = 0
+    for payment_id in _ids(db.select(Payment.id).where(
+            Payment.status == PaymentStatus.PENDING, Payment.gateway.in_(blocking),
+            Payment.provider_reference.is_not(None), Payment.next_poll_at > now)):
+        # A job that ended well is gone (no result kept); one whose worker died, or that
+        # failed or timed out, is still there and no longer alive.
+        job = fetch_job(initiate_job_id(payment_id), blocking_queue.connection)
+        if job is None or job_is_alive(job, blocking_queue):
+            continue
+        db.session.execute(db.update(Payment).where(
+            Payment.id == payment_id, Payment.status == PaymentStatus.PENDING,
+            Payment.next_poll_at > now).values(next_poll_at=now))
+        db.session.commit()
+        if ensure_job(poll_payment, payment_id, job_id=poll_job_id(payment_id), queue=queue):
+            count += 1
+    return count
 
 
 def setting(name, default):

@@ -9,6 +9,8 @@ instead of repeating their mistakes.
 from __future__ import annotations
 
 import logging
+import os
+import threading
 
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -18,13 +20,15 @@ from ._runtime import register_json_errors
 
 log = logging.getLogger(__name__)
 
-# provider name -> (URL prefix, init_app(app, config, url_prefix)). Add siblings here.
+# provider name -> (URL prefix, init_app(app, config, url_prefix)[, port_apps(app)]).
+# Add siblings here. ``port_apps`` gives the provider's real port layout ({port: WSGI app}),
+# served as well when SIM_<NAME>_REAL_PORTS=1 (see ``make_port_servers``).
 PROVIDERS = {
     "feexpay": ("/feexpay", feexpay.init_app),
     "chapa": ("/chapa", chapa.init_app),
     "paystack": ("/paystack", paystack.init_app),
     "mpesa_ke": ("/daraja", mpesa_ke.init_app),
-    "mpesa_mz": ("/mpesa-mz", mpesa_mz.init_app),
+    "mpesa_mz": ("/mpesa-mz", mpesa_mz.init_app, mpesa_mz.port_apps),
 }
 
 
@@ -37,7 +41,7 @@ def create_simulator_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
     app.json.sort_keys = False
     register_json_errors(app)
-    for prefix, init_app in PROVIDERS.values():
+    for prefix, init_app, *_ports in PROVIDERS.values():
         init_app(app, config, url_prefix=prefix)
     return app
 
@@ -60,16 +64,47 @@ def make_simulator_server(host: str = "127.0.0.1", port: int = 0,
     return make_server(host, port, create_simulator_app(config), threaded=True)
 
 
+def make_port_servers(app: Flask, host: str = "127.0.0.1",
+                      environ: dict | None = None) -> list[BaseWSGIServer]:
+    """Servers for the real port layouts that are asked for (``SIM_<NAME>_REAL_PORTS=1``
+    in ``environ``, default the process environment), each handing its requests to
+    ``app``. Started with :func:`serve_in_threads`; plain HTTP, for a client configured
+    with the provider's real ports and a local host."""
+    environ = os.environ if environ is None else environ
+    servers = []
+    for name, (_prefix, _init, *ports) in PROVIDERS.items():
+        if ports and environ.get(f"SIM_{name.upper()}_REAL_PORTS", "") in ("1", "true", "yes"):
+            for port, wsgi in ports[0](app).items():
+                servers.append(make_server(host, port, wsgi, threaded=True))
+    return servers
+
+
+def serve_in_threads(servers: list[BaseWSGIServer]) -> list[threading.Thread]:
+    threads = []
+    for server in servers:
+        thread = threading.Thread(target=server.serve_forever, daemon=True,
+                                  name=f"simulator-port-{server.server_port}")
+        thread.start()
+        threads.append(thread)
+    return threads
+
+
 def run_simulators(host: str = "127.0.0.1", port: int = 5001,
                    config: dict | None = None) -> None:
     """Serve the simulators until interrupted (a test tool, not a production server)."""
     server = make_simulator_server(host, port, config)
-    log.info("payment simulators on http://%s:%d (%s)", host, server.server_port,
-             ", ".join(PROVIDERS))
+    extra = make_port_servers(server.app, host)
+    serve_in_threads(extra)
+    log.info("payment simulators on http://%s:%d (%s)%s", host, server.server_port,
+             ", ".join(PROVIDERS),
+             f"; real ports {[s.server_port for s in extra]}" if extra else "")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
+        for other in extra:
+            other.shutdown()
+            other.server_close()
         server.server_close()
         close(server.app)

@@ -1,6 +1,9 @@
 """Simulator plumbing: the timer scheduler."""
 import threading
 
+import requests
+
+from checkout.simulators import make_port_servers, serve_in_threads
 from checkout.simulators._runtime import Scheduler
 
 
@@ -27,3 +30,24 @@ def test_scheduler_survives_a_failing_job_and_clear_drops_pending_jobs():
     scheduler.call_later(0.1, again.set)
     assert again.wait(2) and ran == []
     scheduler.stop()
+
+
+def test_vodacom_real_port_layout_is_served_when_asked(served_for):
+    """SIM_MPESA_MZ_REAL_PORTS=1: each operation on its own port, its own path at the root
+    (a client configured with the real ports and host 127.0.0.1 works unchanged)."""
+    app = served_for({}).server.app
+    assert make_port_servers(app, environ={}) == []
+    servers = make_port_servers(app, environ={"SIM_MPESA_MZ_REAL_PORTS": "1"})
+    try:
+        assert sorted(s.server_port for s in servers) == [18345, 18349, 18352, 18353, 18354]
+        serve_in_threads(servers)
+        query = requests.get("http://127.0.0.1:18353/ipg/v1x/queryTransactionStatus/",
+                             timeout=5)
+        assert query.status_code in (400, 401)              # refused: no bearer, no Origin
+        assert query.json()["output_ResponseCode"].startswith("INS-")
+        other = requests.get("http://127.0.0.1:18353/ipg/v1x/reversal/", timeout=5)
+        assert other.status_code == 404                      # the reversal has its own port
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
