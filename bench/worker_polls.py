@@ -1,15 +1,18 @@
 """Benchmark: status polls per second through the real worker, on PostgreSQL, against the
-FeexPay simulator (its own process, over HTTP).
+FeexPay simulator (its own process, over HTTP), at a chosen provider latency.
 
-    .venv/bin/python -m bench.worker_polls [--payments 1000] [--processes 1] [--seconds 10]
+    .venv/bin/python -m bench.worker_polls [--payments 2000] [--processes 1]
+        [--latency-ms 500] [--concurrency 128] [--seconds 10]
 
 ``--payments`` attempts are started through ``payments.flow.start_payment`` with a
-"never answers" number (they stay pending), their polls are queued at once, and
-``--processes`` worker processes (``checkout.worker.CheckoutWorker``, the class the
-supervisor runs) poll them with a 1-second interval so the queue never runs dry; RQ's
-scheduler runs here. Polls/s = completed polls (sum of ``payments.poll_attempts``) over
-``--seconds`` after a 3-second warm-up. Each poll is a full one: two reads, a status call
-to the simulator, ``apply_result`` under its row locks, the reschedule (``rq.Retry``).
+"never answers" number (they stay pending), all due at once, and ``--processes`` worker
+processes (``checkout.worker.run_worker``: what the supervisor runs, with its poller of
+``--concurrency`` threads) poll them with a 1-second interval so there is always more
+due than they can do. Then the simulator answers every status call ``--latency-ms``
+late (``PUT /_sim/latency``). Polls/s = completed polls (sum of
+``payments.poll_attempts``) over ``--seconds`` after a 3-second warm-up. Each poll is a
+full one: the claim, two reads, a status call, the next poll's plan. The largest number
+of database connections the bench database saw is printed too.
 
 Needs PostgreSQL (database ``checkout_bench_polls`` is dropped and re-created) and Redis
 (db 14 is flushed).
@@ -26,6 +29,7 @@ from urllib.request import urlopen
 
 import psycopg
 import redis
+import requests
 from flask_migrate import upgrade
 
 from checkout.app import create_app
@@ -33,14 +37,11 @@ from checkout.core.ids import new_id
 from checkout.core.timeutil import utcnow
 from checkout.extensions import db
 from checkout.gateways.feexpay.adapter import FeexPay
-from checkout.jobs.payments import poll_payment
-from checkout.jobs.queue import ensure_job, get_queue, poll_job_id
 from checkout.merchants.accounts import create_merchant
 from checkout.merchants.testmode import register_test_accounts
 from checkout.models import Checkout, Payment
 from checkout.payments.flow import start_payment
-from checkout.worker.periodic import SchedulerThread
-from checkout.worker.process import run_worker, worker_connection
+from checkout.worker.process import run_worker
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # cwd of the children
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -63,13 +64,15 @@ def _config(sim_url):
             "PUSHES_PER_PHONE": 10**9}
 
 
-def child(sim_url):
+def child(sim_url, concurrency):
     """One worker process: the real worker, with a 1-second poll interval."""
     FeexPay.poll_schedule = (1,)
+    FeexPay.deadline_seconds = 24 * 3600
+    config = {**_config(sim_url), "POLL_CONCURRENCY": concurrency}
     profile = os.environ.get("BENCH_PROFILE")   # a path: write cProfile stats there
     if not profile:
-        return run_worker(create_app(_config(sim_url)))
-    cProfile.runctx("run_worker(create_app(_config(sim_url)))", globals(), locals(),
+        return run_worker(create_app(config))
+    cProfile.runctx("run_worker(create_app(config))", globals(), locals(),
                     f"{profile}.{os.getpid()}")
 
 
@@ -95,24 +98,29 @@ def setup(app, payments):
         db.session.remove()
 
 
+def connections():
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s",
+                            (DB_NAME,)).fetchone()[0]
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--payments", type=int, default=1000)
+    parser.add_argument("--payments", type=int, default=2000)
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--latency-ms", type=float, default=0)
+    parser.add_argument("--concurrency", type=int, default=128)
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        return child(args.child)
-
-
+        return child(args.child, args.concurrency)
 
     port = _free_port()
     sim_url = f"http://127.0.0.1:{port}"
     sim = subprocess.Popen([sys.executable, "-m", "checkout.simulators", "--port", str(port)],
                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     workers = []
-    scheduler = None
     try:
         for _ in range(100):
             try:
@@ -125,17 +133,16 @@ def main():
         app = create_app(_config(sim_url))
         print(f"starting {args.payments} payments...", flush=True)
         setup(app, args.payments)
-        conn = worker_connection(REDIS_URL)
-        conn.flushdb()                     # drop the flow's own first polls (3 s away)
         with app.app_context():
-            ids = list(db.session.execute(db.select(Payment.id)).scalars())
-            queue = get_queue(connection=conn)
-            for pid in ids:
-                ensure_job(poll_payment, pid, job_id=poll_job_id(pid), queue=queue)
+            db.session.execute(db.update(Payment).values(next_poll_at=utcnow(),
+                                                         poll_attempts=0))
+            db.session.commit()
             db.session.remove()
-        scheduler = SchedulerThread(["default"], conn).start()
+        requests.put(f"{sim_url}/_sim/latency", json={"latency_ms": args.latency_ms},
+                     timeout=5).raise_for_status()
         workers = [subprocess.Popen([sys.executable, "-m", "bench.worker_polls", "--child",
-                                     sim_url], cwd=ROOT) for _ in range(args.processes)]
+                                     sim_url, "--concurrency", str(args.concurrency)],
+                                    cwd=ROOT) for _ in range(args.processes)]
 
         def polled():
             with app.app_context():
@@ -146,17 +153,21 @@ def main():
 
         time.sleep(3)
         start_count, started = polled(), time.monotonic()
-        time.sleep(args.seconds)
+        peak = 0
+        while time.monotonic() - started < args.seconds:
+            peak = max(peak, connections())
+            time.sleep(0.5)
         done, elapsed = polled() - start_count, time.monotonic() - started
-        print(f"{args.processes} worker process(es), {args.payments} pending payments: "
-              f"{done / elapsed:.0f} polls/s ({done} polls in {elapsed:.1f} s)", flush=True)
+        print(f"{args.processes} worker process(es), {args.payments} pending payments, "
+              f"{args.latency_ms:.0f} ms status latency, poller of {args.concurrency}: "
+              f"{done / elapsed:.0f} polls/s ({done} polls in {elapsed:.1f} s); "
+              f"peak database connections {peak} (this bench's own reader included)",
+              flush=True)
     finally:
         for proc in workers:
             proc.terminate()
         for proc in workers:
-            proc.wait(30)
-        if scheduler is not None:
-            scheduler.stop()
+            proc.wait(60)
         sim.terminate()
         sim.wait(10)
 

@@ -43,7 +43,7 @@ def load_config(overrides=None, instance_path=None):
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_TRANSLATION_DIRECTORIES": "translations",
-        "LANGUAGES": ["en", "fr", "pt"],
+        "LANGUAGES": ["en", "fr", "pt", "sw"],
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "JSON_SORT_KEYS": False,
@@ -52,6 +52,12 @@ def load_config(overrides=None, instance_path=None):
         # one), and on the queue of initiate calls that block (Vodacom's C2B, ~2 min).
         "WORKER_THREADS": _int(env, "WORKER_THREADS", 4),
         "WORKER_BLOCKING_THREADS": _int(env, "WORKER_BLOCKING_THREADS", 64),
+        # Status calls a worker process runs at once (its poller; 0: no poller), and how
+        # long a claimed poll is kept from other pollers (longer than any status call).
+        "POLL_CONCURRENCY": _int(env, "POLL_CONCURRENCY", 64),
+        "POLL_LEASE_SECONDS": _int(env, "POLL_LEASE_SECONDS", 60),
+        # The bearer token of GET /metrics (Prometheus); unset: /metrics answers 404.
+        "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         "TESTING": False,
         "BENCH_ENDPOINTS": _bool(env.get("CHECKOUT_BENCH_ENDPOINTS")),
         # Reverse proxies in front of the app whose X-Forwarded-* headers are believed.

@@ -31,15 +31,25 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from checkout.extensions import db
+from checkout.jobs.payments import poll_due
 from checkout.jobs.queue import BLOCKING_QUEUE, get_queue
 from checkout.merchants.testmode import register_accounts, register_test_accounts
 from checkout.models import GatewayAccount
 from checkout.simulators import close, create_simulator_app, reset
 from checkout.worker.periodic import PeriodicThread, SchedulerThread
+from checkout.worker.poller import Poller
 from checkout.worker.process import ThreadWorker, worker_connection
 from tests.waiting import wait_until
 
-SIM_CONFIG = {"delay_seconds": 0.5, "late_delay_seconds": 4}
+SIM_CONFIG = {
+    "delay_seconds": 0.5, "late_delay_seconds": 4,
+    # Daraja: a second push to one number is refused ("unable to lock subscriber") only
+    # within half a second, no "same amount, same number" refusal (ResultCode 17), and the
+    # reversal's Result comes quickly.
+    "mpesa_ke": {"lock_seconds": 0.5, "repeat_seconds": 0, "reversal_delay_seconds": 0.3},
+    # Vodacom MZ: "never answers" (04) holds the C2B request 2 s, then INS-9.
+    "mpesa_mz": {"hold_seconds": 2},
+}
 
 
 class ServerThread:
@@ -158,7 +168,7 @@ class WorkerHarness:
         self.queues = [*app.config.get("RQ_QUEUES", ["default"]), BLOCKING_QUEUE]
         self.connection = worker_connection(app.config["REDIS_URL"])
         self.periodic_seconds = periodic_seconds
-        self.worker = self.thread = self.scheduler = self.periodic = None
+        self.worker = self.thread = self.scheduler = self.periodic = self.poller = None
 
     def start(self):
         self.worker = ThreadWorker(self.queues, app=self.app, connection=self.connection,
@@ -166,6 +176,7 @@ class WorkerHarness:
         self.thread = threading.Thread(target=self.worker.work, name="test-worker",
                                        kwargs={"logging_level": "WARNING"}, daemon=True)
         self.thread.start()
+        self.poller = Poller(self.app, concurrency=8, idle_seconds=0.1).start()
         self.scheduler = SchedulerThread(self.queues, self.connection, interval=1).start()
         if self.periodic_seconds:
             self.periodic = PeriodicThread(get_queue(self.queues[0], self.connection),
@@ -186,6 +197,7 @@ class WorkerHarness:
         deadline = time.monotonic() + drain_timeout
         while time.monotonic() < deadline and not self.idle():
             time.sleep(0.05)
+        self.poller.stop()
         self.worker.stop()
         self.thread.join(30)
         self.scheduler.stop()
@@ -207,6 +219,7 @@ def run_jobs_until(app):
     def step():
         ThreadWorker(queues, app=app, connection=conn).work(
             burst=True, with_scheduler=True, logging_level="WARNING")
+        poll_due()
 
     def run(predicate, timeout=10, what="condition"):
         return wait_until(predicate, timeout, before=_fresh_reads(step), what=what)

@@ -160,6 +160,11 @@ class Method:
     # amount in minor units must be a multiple of this to be offered (100 for KES).
     amount_step: int = 1
 
+    @property
+    def operator_key(self) -> str:
+        """The operator behind the method: what it says, else the start of its code."""
+        return self.operator or self.code.split("_", 1)[0]
+
 
 class Gateway:
     """Base class of adapters. Subclasses set ``name`` and ``methods`` and override what
@@ -172,6 +177,9 @@ class Gateway:
     initiate_blocks = False
     # Seconds between status polls for a pending attempt (the last one repeats).
     poll_schedule: tuple[int, ...] = (5, 5, 10, 15, 30, 60)
+    # Status calls per second one account may make, across every worker (Daraja answers
+    # "spike arrest" beyond its rate); None: no limit of ours.
+    status_calls_per_second: float | None = None
     # After this many seconds a pending attempt is given up as expired.
     deadline_seconds: int | None = 30 * 60
     # A notification proves nothing by itself: confirm with fetch_status.

@@ -8,9 +8,11 @@ from .mpesa_ke import MpesaKenya
 from .mpesa_mz import MpesaMz
 from .paystack import Paystack
 
-# Catalog order: the hosted page lists methods in this order. Add a gateway here.
+# Catalog order: the hosted page lists methods in this order, and when two gateways offer
+# one operator in one country (M-Pesa Kenya: Daraja's and Paystack's), the first one here
+# is shown (payments.offers). Add a gateway here.
 GATEWAYS: dict[str, Gateway] = {gw.name: gw for gw in (
-    FeexPay(), Chapa(), Paystack(), MpesaKenya(), MpesaMz(), CashOnDelivery())}
+    FeexPay(), Chapa(), MpesaKenya(), MpesaMz(), Paystack(), CashOnDelivery())}
 METHODS: dict[str, Method] = {code: m for gw in GATEWAYS.values() for code, m in gw.methods.items()}
 
 

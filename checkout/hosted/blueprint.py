@@ -1,8 +1,12 @@
-"""The hosted-page blueprint, with what every page of it needs (language, user)."""
-from flask import Blueprint, g
+"""The hosted-page blueprint, with what every page of it needs (language, user, the
+render-time metric)."""
+import time
+
+from flask import Blueprint, g, request
 from flask_babel import get_locale, refresh
 
 from checkout.i18n import language_links
+from checkout.observability import metrics
 
 bp = Blueprint("hosted", __name__)
 # Every page (base.html, error pages included) names its language and links to the others.
@@ -27,3 +31,13 @@ def _fresh_locale():
     # an application context that outlived its request (as the test client's does).
     g.pop("checkout_locale", None)
     refresh()
+    g.page_started = time.perf_counter()
+
+
+@bp.after_request
+def _render_time(response):
+    started = g.pop("page_started", None)
+    if started is not None and request.endpoint:
+        metrics.PAGE_SECONDS.labels(request.endpoint.removeprefix("hosted.")).observe(
+            time.perf_counter() - started)
+    return response

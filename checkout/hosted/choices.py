@@ -5,6 +5,7 @@ from functools import lru_cache
 
 import phonenumbers
 from babel import Locale
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from checkout.core import phones
@@ -29,6 +30,7 @@ class Choice:
     badge: str          # text on the badge
     badge_class: str    # CSS class of the badge colours
     needs_phone: bool
+    trouble: str | None = None   # its operator is failing right now (observability.health)
 
 
 @dataclass
@@ -45,18 +47,21 @@ class Group:
 
 def operator_key(method):
     """The operator of a method: what it says, else the start of its code (``mtn_bj``)."""
-    return method.operator or method.code.split("_", 1)[0]
+    return method.operator_key
 
 
-def to_choice(method):
+def to_choice(method, troubled=frozenset()):
     key = operator_key(method)
     if method.kind == "cash":
         badge, css = "", "b-cash"
     else:
         badge, css = _BADGES.get(key, method.label[:2]), f"b-{key}"
     label = CASH_LABEL if method.kind == "cash" else method.label
-    return Choice(method.code, str(label), badge, css,
-                  method.needs_phone)
+    trouble = None
+    if method.kind == "mobile_money" and key in troubled:
+        trouble = gettext("%(method)s is having trouble right now; another way to pay may "
+                          "be faster.", method=method.label)
+    return Choice(method.code, str(label), badge, css, method.needs_phone, trouble)
 
 
 def country_name(country):
@@ -75,18 +80,20 @@ def phone_country(checkout, merchant, offers):
     return countries.pop() if len(countries) == 1 else None
 
 
-def group_offers(offers, country):
+def group_offers(offers, country, troubled=frozenset()):
     """Groups for display, by kind: mobile money of ``country`` (and country-less
     methods) first; the mobile money of other countries folded into one "elsewhere"
-    group right after it (one subgroup per country); then cards, then cash."""
+    group right after it (one subgroup per country); then cards, then cash. Methods of
+    a ``troubled`` operator say so and come last in their group."""
     main = {kind: [] for kind in KIND_ORDER}
     others = {}
-    for offer in offers:
+    ordered = sorted(offers, key=lambda o: operator_key(o.method) in troubled)
+    for offer in ordered:
         m = offer.method
         if country and m.country and m.country != country:
-            others.setdefault(m.country, []).append(to_choice(m))
+            others.setdefault(m.country, []).append(to_choice(m, troubled))
         else:
-            main.setdefault(m.kind, []).append(to_choice(m))
+            main.setdefault(m.kind, []).append(to_choice(m, troubled))
     groups = [Group(kind, str(KIND_NAMES.get(kind, kind)), items)
               for kind, items in main.items() if items]
     if others:

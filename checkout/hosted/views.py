@@ -5,6 +5,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 
 from checkout.checkouts.context import merchant_context
 from checkout.extensions import db
+from checkout.observability import health
 from checkout.payments import service
 from checkout.payments.flow import start_payment
 from checkout.payments.offers import offers_for
@@ -137,7 +138,8 @@ def render_picker(page, form, offers=None, notice=None, status=200):
     last = method_of(page.payment) if page.state == FAILED else None
     html = render_template(
         "hosted/pay.html", page=page, c=checkout, merchant=merchant, amount=page.amount,
-        form=form, groups=choices.group_offers(offers, country), selected=selected,
+        form=form, groups=choices.group_offers(offers, country, _troubled(offers)),
+        selected=selected,
         needs_phone=any(o.method.needs_phone for o in offers),
         needs_email=any(o.method.needs_email for o in offers) and not _email_known(checkout),
         country=country, country_name=choices.country_name(country) if country else None,
@@ -146,6 +148,12 @@ def render_picker(page, form, offers=None, notice=None, status=200):
         last_method=choices.to_choice(last).label if last else None,
         leave_url=leave_url(page))
     return html, status
+
+
+def _troubled(offers):
+    """The operators of these offers that are failing right now."""
+    operators = {o.method.operator_key for o in offers if o.method.kind == "mobile_money"}
+    return health.troubled(operators) if operators else frozenset()
 
 
 @bp.errorhandler(CSRFError)

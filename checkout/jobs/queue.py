@@ -7,7 +7,7 @@ lost: it enqueues under a stable id unless a live job with that id exists, telli
 live job from one whose worker died, whose queue was flushed or whose scheduler is gone.
 The database says what is due; this makes Redis agree with it.
 
-Jobs are named by dotted path (``"checkout.jobs.payments.poll_payment"``) where the
+Jobs are named by dotted path (``"checkout.jobs.payments.initiate_payment"``) where the
 module that enqueues must not import the one that runs: RQ imports the function in the
 worker. ``tests/jobs`` checks that every such path resolves.
 """
@@ -36,7 +36,6 @@ FAILURE_TTL = 7 * 24 * 3600     # keep a failed job's traceback a week, not RQ's
 SCHEDULER_LATE_SECONDS = 30
 
 # Jobs enqueued by name from modules that the job's own module imports.
-POLL_PAYMENT = "checkout.jobs.payments.poll_payment"
 INITIATE_PAYMENT = "checkout.jobs.payments.initiate_payment"
 DELIVER_WEBHOOK = "checkout.webhooks_out.jobs.deliver"
 PROCESS_NOTIFICATION = "checkout.webhooks_in.process.process_notification"
@@ -49,10 +48,6 @@ _pools = {}
 
 
 # --- job ids: every stable id is built here -------------------------------------------
-
-def poll_job_id(payment_id):
-    return f"poll-{payment_id}"
-
 
 def initiate_job_id(payment_id):
     return f"initiate-{payment_id}"

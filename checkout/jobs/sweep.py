@@ -14,7 +14,7 @@ from checkout.gateways import all_gateways
 from checkout.models import GatewayNotification, Payment
 from checkout.payments.state import PaymentStatus
 
-from .payments import initiate_payment, poll_payment
+from .payments import initiate_payment
 from .queue import (
     BLOCKING_QUEUE,
     INITIATE_JOB_TIMEOUT,
@@ -25,7 +25,6 @@ from .queue import (
     initiate_job_id,
     job_is_alive,
     notification_job_id,
-    poll_job_id,
 )
 
 log = logging.getLogger(__name__)
@@ -45,9 +44,9 @@ def add_sweeper(app, fn):
 
 
 def sweep():
-    """Periodic repair: re-enqueue polls that are due but whose job vanished,
-    unprocessed notifications older than a minute, blocked initiations, then every
-    added sweeper. Returns what each part did."""
+    """Periodic repair: polls of attempts that lost their plan, unprocessed
+    notifications older than a minute, blocked initiations, then every added sweeper.
+    Returns what each part did."""
     report = sweep_core()
     for fn in list(current_app.extensions.get(_EXTENSION, ())):
         name = getattr(fn, "__qualname__", repr(fn))
@@ -68,17 +67,13 @@ def sweep_core():
     queue = get_queue()
     report = {"polls": 0, "notifications": 0, "initiations": 0, "notifications_given_up": 0}
 
-    due = _ids(db.select(Payment.id).where(
-        Payment.status == PaymentStatus.PENDING, Payment.next_poll_at <= now - grace
-    ).order_by(Payment.next_poll_at))
-    # No poll planned but a deadline that passed (the initiate call's outcome was
-    # unknown): a poll job settles them.
-    due += _ids(db.select(Payment.id).where(
-        Payment.status == PaymentStatus.PENDING, Payment.next_poll_at.is_(None),
-        Payment.deadline_at <= now))
-    for payment_id in due:
-        if ensure_job(poll_payment, payment_id, job_id=poll_job_id(payment_id), queue=queue):
-            report["polls"] += 1
+    # Polls need no repair (the pollers read the database), except an attempt with no
+    # poll planned whose deadline passed (its initiate call's outcome was unknown).
+    report["polls"] = db.session.execute(
+        db.update(Payment).where(Payment.status == PaymentStatus.PENDING,
+                                 Payment.next_poll_at.is_(None), Payment.deadline_at <= now)
+        .values(next_poll_at=now)).rowcount or 0
+    db.session.commit()
 
     blocking = [g.name for g in all_gateways().values() if g.initiate_blocks]
     if blocking:
@@ -90,7 +85,7 @@ def sweep_core():
             if ensure_job(initiate_payment, payment_id, job_id=initiate_job_id(payment_id),
                           queue=blocking_queue, job_timeout=INITIATE_JOB_TIMEOUT):
                 report["initiations"] += 1
-        report["cut_off_calls"] = _poll_cut_off_calls(blocking, blocking_queue, queue, now)
+        report["cut_off_calls"] = _poll_cut_off_calls(blocking, blocking_queue, now)
 
     given_up = db.session.execute(
         db.update(GatewayNotification)
@@ -113,7 +108,7 @@ def sweep_core():
     return report
 
 
-def _poll_cut_off_calls(blocking, blocking_queue, queue, now):
+def _poll_cut_off_calls(blocking, blocking_queue, now):
     """Attempts whose blocking initiate call was sent (our reference is stored, its first
     poll waits for the call's time) but whose job is gone (worker killed mid-call): poll
     them now rather than when the call would have ended. Never re-sent."""
@@ -126,12 +121,10 @@ def _poll_cut_off_calls(blocking, blocking_queue, queue, now):
         job = fetch_job(initiate_job_id(payment_id), blocking_queue.connection)
         if job is None or job_is_alive(job, blocking_queue):
             continue
-        db.session.execute(db.update(Payment).where(
+        count += db.session.execute(db.update(Payment).where(
             Payment.id == payment_id, Payment.status == PaymentStatus.PENDING,
-            Payment.next_poll_at > now).values(next_poll_at=now))
+            Payment.next_poll_at > now).values(next_poll_at=now)).rowcount or 0
         db.session.commit()
-        if ensure_job(poll_payment, payment_id, job_id=poll_job_id(payment_id), queue=queue):
-            count += 1
     return count
 
 

@@ -18,13 +18,12 @@ from checkout.jobs.queue import (
     BLOCKING_QUEUE,
     INITIATE_JOB_TIMEOUT,
     INITIATE_PAYMENT,
-    POLL_PAYMENT,
     enqueue_after_commit,
     initiate_job_id,
-    poll_job_id,
 )
 from checkout.merchants.accounts import account_context
 from checkout.models import Checkout, GatewayAccount, Merchant, Payment
+from checkout.observability import metrics
 from checkout.payments.state import PaymentStatus, Report
 
 from . import service
@@ -106,7 +105,8 @@ def initiate(payment_id: str) -> Payment | None:
         customer_email=(checkout.customer or {}).get("email"),
         merchant_name=db.session.get(Merchant, checkout.merchant_id).name)
     try:
-        result = gateway.initiate(account_context(account), request)
+        with metrics.provider_call(gateway.name, "initiate", payment.id):
+            result = gateway.initiate(account_context(account), request)
     except GatewayUnavailable as exc:
         if exc.outcome_unknown:
             # The provider may have acted: keep the attempt pending; its notification
@@ -126,11 +126,8 @@ def initiate(payment_id: str) -> Payment | None:
         db.session.commit()
         return payment
     first_poll = gateway.poll_schedule[0] if gateway.poll_schedule else None
+    # The pollers pick the attempt up when ``next_poll_at`` comes (jobs.payments).
     service.record_initiation(payment.id, result, gateway.deadline_seconds, first_poll)
-    if first_poll is not None:
-        delay = 1 if result.status != Report.PENDING else first_poll
-        enqueue_after_commit(POLL_PAYMENT, payment.id, job_id=poll_job_id(payment.id),
-                             delay=delay)
     db.session.commit()
     return payment
 
@@ -159,7 +156,8 @@ def submit_step(payment_id: str, data: dict[str, str]) -> Payment:
     context = account_context(db.session.get(GatewayAccount, payment.gateway_account_id))
     reference = payment.provider_reference
     db.session.commit()
-    result = gateway.submit_step(context, reference, data)
+    with metrics.provider_call(gateway.name, "step", payment_id):
+        result = gateway.submit_step(context, reference, data)
     if result.status == Report.PENDING and result.failure_code and \
             result.next_action is not None and result.next_action.type == "otp":
         # The provider still waits for a code: this one was refused (a typo, an old code).

@@ -53,4 +53,20 @@ def offers_for(checkout: Checkout,
                 out.append(Offer(method, account.id))
     order = list(catalog)
     out.sort(key=lambda o: order.index(o.method.code))
+    return _one_per_operator(out)
+
+
+def _one_per_operator(offers: list[Offer]) -> list[Offer]:
+    """One mobile-money offer per operator and country: when two gateways reach the same
+    wallets (Daraja's and Paystack's M-Pesa), the shopper sees one choice, the first in
+    catalog order. A checkout that lists its methods may name the other one."""
+    seen, out = set(), []
+    for offer in offers:
+        m = offer.method
+        if m.kind == "mobile_money":
+            key = (m.operator_key, m.country)
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(offer)
     return out

@@ -16,6 +16,7 @@ from checkout.gateways.base import GatewayResult
 from checkout.gateways.errors import GatewayError
 from checkout.merchants.accounts import account_context
 from checkout.models import Checkout, GatewayAccount, Payment
+from checkout.observability import metrics
 from checkout.payments.state import CheckoutStatus, PaymentStatus, Report
 
 from . import service, state
@@ -48,7 +49,8 @@ def fetch_and_apply(payment_id: str, source: str, reference: str | None = None,
     context = account_context(account)
     db.session.commit()  # end the read transaction before the network call
     try:
-        result = gateway.fetch_status(context, reference, payment_id)
+        with metrics.provider_call(gateway.name, "status", payment_id, source=source):
+            result = gateway.fetch_status(context, reference, payment_id)
     except GatewayError:
         db.session.rollback()
         raise

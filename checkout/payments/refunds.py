@@ -16,6 +16,7 @@ from checkout.gateways.base import Gateway, RefundUpdate
 from checkout.gateways.errors import GatewayError, GatewayNotSupported, GatewayUnavailable
 from checkout.merchants.accounts import account_context
 from checkout.models import GatewayAccount, Payment, Refund
+from checkout.observability import metrics
 
 from . import service
 from .state import PaymentStatus, RefundStatus
@@ -86,9 +87,10 @@ def send_refund(refund: Refund) -> Refund:
     gateway = get_gateway(payment.gateway)
     account = db.session.get(GatewayAccount, payment.gateway_account_id)
     try:
-        result = gateway.refund(account_context(account), payment.provider_reference,
-                                refund.amount, refund.currency, refund.reason, refund.id,
-                                receipt=payment.provider_receipt)
+        with metrics.provider_call(gateway.name, "refund", payment.id, refund=refund.id):
+            result = gateway.refund(account_context(account), payment.provider_reference,
+                                    refund.amount, refund.currency, refund.reason, refund.id,
+                                    receipt=payment.provider_receipt)
         status, reference, message = result.status, result.provider_reference, \
             result.failure_message
     except GatewayNotSupported as exc:
@@ -161,7 +163,8 @@ def settle_refund_from(gateway: Gateway, account: GatewayAccount,
                                               payment.provider_reference, refund.id)
         db.session.commit()   # no transaction held across the provider call
         try:
-            result = gateway.fetch_refund(context, refund_ref, payment_ref, refund_id)
+            with metrics.provider_call(gateway.name, "refund_status", refund=refund_id):
+                result = gateway.fetch_refund(context, refund_ref, payment_ref, refund_id)
         except GatewayError as exc:
             return "refund_unconfirmed", f"{exc.code}: {exc}"
         status, failure = result.status, result.failure_message
@@ -184,7 +187,8 @@ def refresh_refund(refund_id: str) -> bool:
     args = (refund.provider_reference, payment.provider_reference, refund.id)
     db.session.commit()   # no transaction held across the provider call
     try:
-        result = gateway.fetch_refund(context, *args)
+        with metrics.provider_call(gateway.name, "refund_status", refund=refund_id):
+            result = gateway.fetch_refund(context, *args)
     except GatewayNotSupported:
         return False      # only its notifications settle it
     except GatewayError as exc:

@@ -13,9 +13,14 @@ from checkout.extensions import db
 from checkout.gateways import get_gateway
 from checkout.gateways.base import GatewayResult
 from checkout.models import Checkout, Payment, PaymentEvent
+from checkout.observability import outcomes
 from checkout.payments.state import CheckoutStatus, PaymentStatus, Report
 
 from . import state
+
+# When an attempt that ended without the provider's final word is asked again, in seconds
+# after it ended (then after each previous try): +2 min, +10 min, +1 h, +6 h, +24 h.
+RECONCILE_SCHEDULE = (120, 600, 3600, 6 * 3600, 24 * 3600)
 
 
 class PaymentStateError(Exception):
@@ -110,6 +115,11 @@ def apply_result(payment_id: str, result: GatewayResult, source: str) -> state.D
     if decision.flag_paid_late:
         payment.paid_late = checkout.paid_late = True
     checkout.status = decision.checkout_status
+    if payment.status != before_p and payment.status in state.PAYMENT_FINAL:
+        outcomes.attempt_ended(payment.gateway, payment.method, payment.status,
+                               payment.failure_code)
+    if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED):
+        payment.reconcile_at = None    # the provider's own final word: nothing to reconcile
     if before_c != CheckoutStatus.PAID and checkout.status == CheckoutStatus.PAID:
         checkout.payment_id = payment.id
         checkout.completed_at = now
@@ -237,6 +247,12 @@ def abandon_attempt(payment_id: str, source: str, reason: str = "abandoned") -> 
     payment.failure_code = reason
     payment.completed_at = payment.completed_at or utcnow()
     payment.next_poll_at = None
+    if not get_gateway(payment.gateway).confirmed_by_merchant:
+        # Ended on our side without the provider's final word: asked again later, on a
+        # slow schedule (jobs.reconcile), so that money it took late is never missed.
+        payment.reconcile_at = utcnow() + timedelta(seconds=RECONCILE_SCHEDULE[0])
+        payment.reconcile_attempts = 0
+    outcomes.attempt_ended(payment.gateway, payment.method, payment.status, reason)
     if checkout.status == CheckoutStatus.PROCESSING:
         checkout.status = CheckoutStatus.OPEN
         checkout.updated_at = utcnow()

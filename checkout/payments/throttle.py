@@ -60,3 +60,38 @@ def count_push(checkout_id: str, phone: str, checkout_expires_at: datetime) -> N
         raise PushRefused("too_many_attempts")
     if refused == 2:
         raise PushRefused("phone_busy", max(1, math.ceil(max(ttl, 1) / 60)))
+
+
+# A token bucket: KEYS[1] holds "tokens,last_ms"; ARGV: rate per second, burst, now ms.
+_TAKE_TOKEN = """
+local state = redis.call('GET', KEYS[1])
+local rate, burst, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local tokens, last = burst, now
+if state then
+  local sep = string.find(state, ',')
+  tokens = tonumber(string.sub(state, 1, sep - 1))
+  last = tonumber(string.sub(state, sep + 1))
+end
+tokens = math.min(burst, tokens + (now - last) * rate / 1000)
+local ok = 0
+if tokens >= 1 then tokens = tokens - 1; ok = 1 end
+redis.call('SET', KEYS[1], tostring(tokens) .. ',' .. tostring(now), 'PX',
+           math.ceil(burst / rate * 1000) + 1000)
+return ok
+"""
+
+
+def take_call_token(key: str, per_second: float | None, burst: float | None = None) -> bool:
+    """One provider call allowed now under ``per_second`` for ``key`` (a gateway account),
+    shared by every process: a token bucket in Redis. No limit, or Redis unreachable
+    (logged): allowed."""
+    if not per_second:
+        return True
+    burst = burst or max(1.0, per_second)
+    try:
+        now_ms = int(utcnow().timestamp() * 1000)
+        return bool(redis_connection().eval(_TAKE_TOKEN, 1, f"calls:{key}", per_second,
+                                            burst, now_ms))
+    except redis.RedisError as exc:
+        log.warning("call rate not checked: Redis unreachable (%s)", type(exc).__name__)
+        return True

@@ -16,7 +16,7 @@ from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from . import chapa, feexpay, mpesa_ke, mpesa_mz, paystack
-from ._runtime import register_json_errors
+from ._runtime import add_latency, register_json_errors
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ def create_simulator_app(config: dict | None = None) -> Flask:
     register_json_errors(app)
     for prefix, init_app, *_ports in PROVIDERS.values():
         init_app(app, config, url_prefix=prefix)
+    add_latency(app, {name: entry[0] for name, entry in PROVIDERS.items()}, config)
     return app
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import requests
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -186,3 +186,48 @@ def register_json_errors(app: Flask) -> None:
     def _unexpected(exc: Exception):
         log.exception("simulator error")
         return jsonify(message="Internal Server Error"), 500
+
+
+def add_latency(app: Flask, prefixes: dict[str, str], config: dict | None = None) -> None:
+    """Delay every provider-API answer by the configured latency, as a real provider's
+    network and processing would: ``SIM_LATENCY_MS`` (or ``config["latency_ms"]``) for
+    every simulator, ``SIM_LATENCY_MS_<NAME>`` (or ``config[name]["latency_ms"]``) for
+    one of them (``prefixes``: name -> URL prefix). ``PUT /_sim/latency`` with
+    ``{"latency_ms": 500, "providers": {"<name>": 0}}`` changes it while running (a
+    benchmark starts its payments fast, then slows the status calls). Simulator controls
+    (``/_sim/``) answer at once."""
+    config = config or {}
+
+    def number(value: Any) -> float | None:
+        return float(value) if value not in (None, "") else None
+
+    default = number(config.get("latency_ms", os.environ.get("SIM_LATENCY_MS"))) or 0.0
+    delays = {}
+    for name, prefix in prefixes.items():
+        own = number((config.get(name) or {}).get(
+            "latency_ms", os.environ.get(f"SIM_LATENCY_MS_{name.upper()}")))
+        delays[prefix] = default if own is None else own
+    app.extensions["simulator_latency"] = delays
+
+    @app.put("/_sim/latency")
+    def _set_latency():
+        body = request.get_json(silent=True) or {}
+        try:
+            every = number(body.get("latency_ms"))
+            own = {prefixes[n]: float(ms) for n, ms in (body.get("providers") or {}).items()}
+        except (KeyError, TypeError, ValueError):
+            return jsonify(message="latency_ms: milliseconds; providers: {name: ms}"), 400
+        for prefix in delays:
+            delays[prefix] = own.get(prefix, every if every is not None else delays[prefix])
+        return jsonify({name: delays[prefix] for name, prefix in prefixes.items()})
+
+    @app.before_request
+    def _delay():
+        path = request.path
+        if "/_sim/" in path:
+            return None
+        for prefix, ms in delays.items():
+            if ms and path.startswith(prefix + "/"):
+                time.sleep(ms / 1000.0)
+                break
+        return None

@@ -18,6 +18,7 @@ from checkout.extensions import db
 from checkout.jobs.queue import delivery_job_id, ensure_job, get_queue, redis_connection
 from checkout.models import Event, WebhookAttempt, WebhookDelivery
 from checkout.models.webhooks import DeliveryStatus
+from checkout.observability import metrics
 
 from . import attempts, deliveries, ssrf, transport
 from .signing import signature_header
@@ -46,9 +47,15 @@ def deliver(delivery_id: str) -> str:
     if claim is None:
         return "skipped"
     result = send(claim)
+    outcome = "succeeded" if result.ok else "failed"
+    metrics.WEBHOOK_DELIVERIES.labels(outcome).inc()
+    metrics.WEBHOOK_SECONDS.labels(outcome).observe((result.duration_ms or 0) / 1000)
     attempts.record(claim, result)
+    if result.ok:
+        created = db.session.get(WebhookDelivery, delivery_id).created_at
+        metrics.WEBHOOK_LATENCY.observe(max(0.0, (utcnow() - created).total_seconds()))
     db.session.commit()
-    return "succeeded" if result.ok else "failed"
+    return outcome
 
 
 def send(claim: attempts.Claim) -> transport.SendResult:

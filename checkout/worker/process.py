@@ -16,8 +16,9 @@ runs one worker process (what the supervisor starts; ``worker/__main__.py``).
 Many job runners in one process. Jobs wait on the network, not on the CPU: a
 provider's status call takes 0.3-2 s and Vodacom's C2B call holds its request open until
 the shopper answers (up to two minutes). So beside the main-thread worker (which owns the
-signals) a process runs ``WORKER_THREADS - 1`` more workers on the same queues (polls,
-webhooks, notifications), and ``WORKER_BLOCKING_THREADS`` workers on the ``blocking``
+signals) a process runs ``WORKER_THREADS - 1`` more workers on the same queues (webhooks,
+notifications, refunds), its poller (``worker.poller``: ``POLL_CONCURRENCY`` status calls
+at once, claimed from the database), and ``WORKER_BLOCKING_THREADS`` workers on the ``blocking``
 queue only, where initiate calls that block are enqueued: fifty shoppers approving on
 their phones never hold up a poll or a webhook. Each runner is an RQ worker of its own
 (name, Redis connection, registries), so RQ's bookkeeping stays per job; a runner killed
@@ -40,6 +41,8 @@ from rq.timeouts import TimerDeathPenalty, UnixSignalDeathPenalty
 from checkout.extensions import db
 from checkout.jobs.queue import BLOCKING_QUEUE, CheckoutQueue
 from checkout.logs import request_id_var
+
+from .poller import Poller
 
 log = logging.getLogger(__name__)
 
@@ -182,10 +185,15 @@ def run_worker(app, queues=None, parent_pid=None, burst=False, threads=None,
     worker = CheckoutWorker(queues, app=app, connection=conn)
     if parent_pid:
         _watch_parent(worker, parent_pid)
+    poller = None
+    if not burst and app.config.get("POLL_CONCURRENCY", 64) > 0:
+        poller = Poller(app, concurrency=app.config.get("POLL_CONCURRENCY", 64)).start()
     pool.start(burst=burst, logging_level=level)
     try:
         worker.work(burst=burst, logging_level=level, with_scheduler=False)
     finally:
+        if poller is not None:
+            poller.stop(wait=False)
         pool.stop()
         pool.join()
     return worker

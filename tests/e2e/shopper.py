@@ -15,14 +15,12 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from flask import current_app
-from rq.exceptions import NoSuchJobError
-from rq.job import Job
 
 from checkout.extensions import db
 from checkout.gateways import get_gateway
-from checkout.jobs.queue import poll_job_id
 from checkout.merchants.accounts import account_context
 from checkout.models import Event, GatewayAccount, Payment
+from tests.factories import checkout as checkout_row
 from tests.factories import notifications, timeline
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -139,6 +137,29 @@ class Shopper:
         raise AssertionError("too many redirects")
 
 
+def pay_by_phone(api, shopper, method, phone, **body):
+    """A checkout made through the API (``body``: amount, currency, country...); its
+    shopper opens our page, picks ``method``, types ``phone`` and presses Pay (no
+    JavaScript). -> (checkout id, payment id or None, our answer to the Pay button)."""
+    co = api.checkout(**body)
+    page = shopper.picker(co["id"])
+    assert f'value="{method}"' in page and 'id="phone"' in page, page[:500]
+    answer = shopper.choose(co["id"], method, phone=phone)
+    fresh()
+    return co["id"], checkout_row(co["id"]).latest_payment_id, answer
+
+
+def api_view(api, checkout_id, payment_id):
+    """What the merchant's API says: (GET /checkouts/<id>, GET /payments/<id>). The
+    checkout's ``payments`` list shows the attempt as GET /payments does."""
+    co = api.get(f"/checkouts/{checkout_id}")
+    pay = api.get(f"/payments/{payment_id}")
+    assert co.status_code == 200 and pay.status_code == 200, (co.text, pay.text)
+    co, pay = co.json(), pay.json()
+    assert [p for p in co["payments"] if p["id"] == payment_id] == [pay]
+    return co, pay
+
+
 def location(resp):
     assert resp.status_code == 303, (resp.status_code, resp.text[:300])
     return resp.headers["Location"]
@@ -243,14 +264,11 @@ def refund_events(refund_id):
 
 
 
-def poll_waiting(connection, payment_id):
-    """Whether the payment's poll job is still to run (scheduled or queued). Its jobs keep
-    no result: once it has run and stopped (the payment no longer pending), it is gone."""
-    try:
-        job = Job.fetch(poll_job_id(payment_id), connection=connection)
-    except NoSuchJobError:
-        return False
-    return job.get_status(refresh=True) not in ("finished", "failed", "stopped", "canceled")
+def poll_planned(payment_id):
+    """Whether a poll of the payment is still planned (the pollers read ``next_poll_at``;
+    a settled attempt has none)."""
+    pay = db.session.get(Payment, payment_id)
+    return pay.status == "pending" and pay.next_poll_at is not None
 
 
 def fresh():

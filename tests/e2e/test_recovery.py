@@ -4,14 +4,15 @@ import os
 import signal
 import subprocess
 import sys
+import time
+from datetime import timedelta
 
 import psycopg
 from rq import Worker
-from rq.job import Job, JobStatus
 
+from checkout.core.timeutil import utcnow
 from checkout.extensions import db
 from checkout.gateways.feexpay.adapter import FeexPay
-from checkout.jobs import queue as job_queue
 from checkout.jobs.queue import pid_alive
 from tests.factories import checkout, events, payment, start_attempt, timeline
 from tests.waiting import wait_until
@@ -42,25 +43,25 @@ def _env(app):
     return env
 
 
-def test_a_worker_killed_mid_job_loses_nothing(live_server, merchant, redis_conn):
+def test_a_worker_killed_mid_poll_loses_nothing(live_server, merchant, redis_conn):
     app = live_server.app
     checkout_id, payment_id = start_attempt(merchant, "05")           # settled only by polling
-    poll_id = job_queue.poll_job_id(payment_id)
     # Hold the checkout's row lock so that the first poll blocks inside its transaction.
     dsn = app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg", "postgresql")
     blocker = psycopg.connect(dsn)
     blocker.execute("SELECT id FROM checkouts WHERE id = %s FOR UPDATE", (checkout_id,))
     supervisor = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--processes", "1",
-         "--periodic-seconds", "1"], cwd=ROOT, env=_env(app),
+         "--periodic-seconds", "1"], cwd=ROOT, env=_env(app) | {"POLL_LEASE_SECONDS": "4"},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        job = wait_until(lambda: (j := _job(redis_conn, poll_id)) and
-                         j.get_status() == JobStatus.STARTED and j, 40, interval=0.1,
-                         what="poll started")
-        victim = Worker.find_by_key(Worker.redis_worker_namespace_prefix + job.worker_name,
-                                    connection=redis_conn)
-        os.kill(victim.pid, signal.SIGKILL)                   # mid-job, holding nothing
+        # Claimed by the child's poller (its lease set), and blocked on the row lock.
+        wait_until(lambda: payment(payment_id).next_poll_at > utcnow() + timedelta(seconds=2),
+                   40, interval=0.1, before=db.session.rollback, what="poll claimed")
+        time.sleep(0.5)                                   # the status call answered by now
+        [victim] = wait_until(lambda: {w.pid for w in Worker.all(connection=redis_conn)},
+                              20, what="the worker process registered")
+        os.kill(victim, signal.SIGKILL)                   # mid-poll, its lease still running
         blocker.rollback()
         db.session.rollback()
         wait_until(lambda: payment(payment_id).status == "succeeded", 60, interval=0.1,
@@ -70,8 +71,8 @@ def test_a_worker_killed_mid_job_loses_nothing(live_server, merchant, redis_conn
         assert len(events(checkout_id, "checkout.paid")) == 1
         # A new worker process took over (the supervisor restarted the killed one).
         pids = {w.pid for w in Worker.all(connection=redis_conn)}
-        assert not pid_alive(victim.pid)
-        assert [p for p in pids if p != victim.pid and pid_alive(p)]
+        assert not pid_alive(victim)
+        assert [p for p in pids if p != victim and pid_alive(p)]
     finally:
         blocker.close()
         supervisor.send_signal(signal.SIGTERM)
@@ -81,13 +82,6 @@ def test_a_worker_killed_mid_job_loses_nothing(live_server, merchant, redis_conn
             supervisor.kill()
             raise
     assert supervisor.returncode == 0
-
-
-def _job(conn, job_id):
-    try:
-        return Job.fetch(job_id, connection=conn)
-    except Exception:  # noqa: BLE001 - not there (yet)
-        return None
 
 
 def test_the_deadline_is_kept_when_polls_were_lost(live_server, merchant, worker,

@@ -37,15 +37,25 @@ def test_only_methods_for_the_currency_and_country(client, make_checkout):
     assert set(radios(ci)) == {"mtn_ci", "moov_ci", "orange_ci", "wave_ci", "cod"}
     xaf = client.get(f"/c/{make_checkout(currency='XAF', country='CG')}").get_data(as_text=True)
     assert radios(xaf) == ["mtn_cg", "cod"]
-    # Kenya: M-Pesa (through Paystack) with the phone field, Paystack's card page, cash.
+    # Kenya: M-Pesa once (Daraja's: first in the catalog, Paystack's hidden behind it)
+    # with the phone field, Paystack's card page, cash.
     kes = client.get(f"/c/{make_checkout(currency='KES', amount=150000, country='KE')}")
     kes = kes.get_data(as_text=True)
-    assert radios(kes) == ["paystack_mpesa_ke", "paystack_card", "cod"]
+    assert radios(kes) == ["mpesa_ke", "paystack_card", "cod"]
     assert 'name="phone"' in kes and 'name="email"' in kes
-    # No gateway takes meticais yet: cash only, no phone field, no email field.
+    # A checkout naming Paystack's M-Pesa gets it.
+    named = make_checkout(currency="KES", amount=150000, country="KE",
+                          methods=["paystack_mpesa_ke", "cod"])
+    assert radios(client.get(f"/c/{named}").get_data(as_text=True)) == \
+        ["paystack_mpesa_ke", "cod"]
+    # Mozambique: Vodacom's M-Pesa and cash; no email field (nobody needs it).
     mzn = client.get(f"/c/{make_checkout(currency='MZN', amount=150000, country='MZ')}")
     mzn = mzn.get_data(as_text=True)
-    assert radios(mzn) == ["cod"] and 'name="phone"' not in mzn and 'name="email"' not in mzn
+    assert radios(mzn) == ["mpesa_mz", "cod"]
+    assert 'name="phone"' in mzn and 'name="email"' not in mzn
+    # Whole meticais only: 1,500.50 MT leaves cash alone.
+    cents = client.get(f"/c/{make_checkout(currency='MZN', amount=150050, country='MZ')}")
+    assert radios(cents.get_data(as_text=True)) == ["cod"]
 
 
 def test_checkout_method_list_restricts_the_picker(client, make_checkout):

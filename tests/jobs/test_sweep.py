@@ -1,5 +1,5 @@
-"""The sweeper: what the database says is due comes back to the queue once (lost polls,
-unprocessed notifications), and one failing sweeper does not stop the others."""
+"""The sweeper: what the database says is due comes back once (attempts that lost their
+poll plan, unprocessed notifications), and one failing sweeper does not stop the others."""
 from datetime import timedelta
 
 from checkout.core.timeutil import utcnow
@@ -7,7 +7,7 @@ from checkout.extensions import db
 from checkout.jobs import queue as job_queue
 from checkout.jobs import sweep as sweeper
 from checkout.jobs.queue import get_queue
-from checkout.models import GatewayAccount, GatewayNotification
+from checkout.models import GatewayAccount, GatewayNotification, Payment
 from tests.factories import add_payment, make_checkout
 
 
@@ -19,14 +19,17 @@ def _pending_payment(merchant, next_poll_in=-120, deadline_in=600, reference="re
                        deadline_at=now + timedelta(seconds=deadline_in))
 
 
-def test_sweep_brings_back_lost_polls_once(app, merchant, redis_conn):
-    lost = _pending_payment(merchant)
-    not_due = _pending_payment(merchant, next_poll_in=60)
-    report = sweeper.sweep()
-    assert report["polls"] == 1
-    assert get_queue().job_ids == [job_queue.poll_job_id(lost)]
-    assert sweeper.sweep()["polls"] == 0                     # already queued: not twice
-    assert job_queue.poll_job_id(not_due) not in get_queue().job_ids
+def test_sweep_plans_a_poll_for_an_attempt_that_lost_its_plan(app, merchant):
+    """Polls need no repair (the pollers read ``next_poll_at``), except an attempt with no
+    poll planned whose deadline passed (its initiate call's outcome was unknown)."""
+    lost = _pending_payment(merchant, deadline_in=-5)
+    db.session.get(Payment, lost).next_poll_at = None
+    planned = _pending_payment(merchant, next_poll_in=60)
+    db.session.commit()
+    assert sweeper.sweep()["polls"] == 1
+    assert db.session.get(Payment, lost).next_poll_at <= utcnow()
+    assert sweeper.sweep()["polls"] == 0                     # planned now: not twice
+    assert db.session.get(Payment, planned).next_poll_at > utcnow()
 
 
 def test_sweep_brings_back_unprocessed_notifications(app, merchant, redis_conn):

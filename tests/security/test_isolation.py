@@ -81,6 +81,9 @@ ROUTES = {
         queries=({}, {"type": "checkout.paid"}, {"type": "checkout.*"},
                  {"starting_after": "{event}"})),
     ("GET", "/api/v1/events/<event_id>"): Row("event", "404"),
+    ("GET", "/api/v1/methods"): Row(
+        "checkout", "list", queries=({}, {"currency": "XOF"},
+                                     {"currency": "XOF", "country": "BJ", "amount": "5000"})),
     ("GET", "/api/v1/events/<event_id>/deliveries"): Row("event", "404"),
     ("POST", "/api/v1/events/<event_id>/redeliver"): Row(
         "event", "404", body=lambda w, c: {"endpoint": w.own_endpoint(c)}),

@@ -1,5 +1,6 @@
 """Simulator plumbing: the timer scheduler."""
 import threading
+import time
 
 import requests
 
@@ -51,3 +52,31 @@ def test_vodacom_real_port_layout_is_served_when_asked(served_for):
         for server in servers:
             server.shutdown()
             server.server_close()
+
+
+def test_sim_latency_delays_provider_answers_not_controls(make_sim, monkeypatch):
+    monkeypatch.setenv("SIM_LATENCY_MS", "300")
+    monkeypatch.setenv("SIM_LATENCY_MS_CHAPA", "0")
+    served = make_sim({})
+    started = time.monotonic()
+    requests.get(f"{served.url}/feexpay/api/transactions/public/single/status/x", timeout=5)
+    assert time.monotonic() - started >= 0.3
+    started = time.monotonic()
+    requests.get(f"{served.url}/chapa/v1/transaction/verify/x", timeout=5)
+    requests.post(f"{served.url}/feexpay/_sim/reset", timeout=5)
+    assert time.monotonic() - started < 0.25                 # chapa: 0; controls: never
+
+
+def test_sim_latency_can_change_while_running(make_sim):
+    served = make_sim({})
+    status = f"{served.url}/feexpay/api/transactions/public/single/status/x"
+    started = time.monotonic()
+    requests.get(status, timeout=5)
+    assert time.monotonic() - started < 0.25
+    answer = requests.put(f"{served.url}/_sim/latency", json={"latency_ms": 300}, timeout=5)
+    assert answer.status_code == 200 and answer.json()["feexpay"] == 300
+    started = time.monotonic()
+    requests.get(status, timeout=5)
+    assert time.monotonic() - started >= 0.3
+    assert requests.put(f"{served.url}/_sim/latency", json={"providers": {"nope": 1}},
+                        timeout=5).status_code == 400

@@ -174,7 +174,7 @@ def test_webhook_poll_and_return_together_leave_one_state(live_server, merchant,
             errors.append(exc)
 
     calls = [lambda: process.process_notification(note_id),
-             lambda: jobs.poll_payment(payment_id),
+             lambda: jobs.poll_once(payment_id),
              lambda: refresh_payment(payment_id, "return")]
     threads = [threading.Thread(target=run, args=(fn,)) for fn in calls]
     for t in threads:

@@ -75,6 +75,9 @@ class MpesaKenya(Gateway):
     # minute (1037/1019 after), so an attempt still pending after 3 min is dead (the
     # margin lets a late callback or query land first).
     poll_schedule = (5, 5, 10, 10, 15, 30)
+    # Daraja spike-arrests bursts of calls (providers.md 4.5): at most this many STK
+    # queries per second per account, shared by every worker (a Redis token bucket).
+    status_calls_per_second = 20.0   # Safaricom publishes no figure: a guess, see README
     deadline_seconds = 180
     notifications_need_confirmation = True      # unsigned callbacks: confirm by STK query
     status_has_amount = False                   # the STK query names no amount
