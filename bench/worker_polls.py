@@ -2,7 +2,7 @@
 FeexPay simulator (its own process, over HTTP), at a chosen provider latency.
 
     .venv/bin/python -m bench.worker_polls [--payments 2000] [--processes 1]
-        [--latency-ms 500] [--concurrency 128] [--seconds 10]
+        [--latency-ms 500] [--concurrency 256] [--seconds 10]
 
 ``--payments`` attempts are started through ``payments.flow.start_payment`` with a
 "never answers" number (they stay pending), all due at once, and ``--processes`` worker
@@ -110,7 +110,7 @@ def main():
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--latency-ms", type=float, default=0)
-    parser.add_argument("--concurrency", type=int, default=128)
+    parser.add_argument("--concurrency", type=int, default=256)
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

@@ -54,8 +54,11 @@ def load_config(overrides=None, instance_path=None):
         "WORKER_BLOCKING_THREADS": _int(env, "WORKER_BLOCKING_THREADS", 64),
         # Status calls a worker process runs at once (its poller; 0: no poller), and how
         # long a claimed poll is kept from other pollers (longer than any status call).
-        "POLL_CONCURRENCY": _int(env, "POLL_CONCURRENCY", 64),
+        "POLL_CONCURRENCY": _int(env, "POLL_CONCURRENCY", 256),
         "POLL_LEASE_SECONDS": _int(env, "POLL_LEASE_SECONDS", 60),
+        # PostgreSQL connections one process keeps open, and may open beyond for a burst.
+        "DATABASE_POOL_SIZE": _int(env, "DATABASE_POOL_SIZE", 10),
+        "DATABASE_MAX_OVERFLOW": _int(env, "DATABASE_MAX_OVERFLOW", 10),
         # The bearer token of GET /metrics (Prometheus); unset: /metrics answers 404.
         "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         "TESTING": False,

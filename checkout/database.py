@@ -13,9 +13,16 @@ def init_database(app):
     if uri.startswith("postgresql://"):
         uri = "postgresql+psycopg://" + uri[len("postgresql://"):]
     app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    opts = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if uri.startswith("sqlite"):
-        opts = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
         opts.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
+    else:
+        # Kept-open connections per process: a worker's poller and runners share them,
+        # each holding one only around its reads and writes. Beyond the pool, overflow
+        # connections are opened and closed per use (slow): the sum is this process's
+        # ceiling on PostgreSQL connections.
+        opts.setdefault("pool_size", app.config.get("DATABASE_POOL_SIZE", 10))
+        opts.setdefault("max_overflow", app.config.get("DATABASE_MAX_OVERFLOW", 10))
     db.init_app(app)
 
 

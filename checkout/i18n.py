@@ -20,7 +20,7 @@ def select_locale():
 
 
 # Each language named in itself, for the switcher on every page.
-LANGUAGE_NAMES = {"en": "English", "fr": "Français", "pt": "Português"}
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "pt": "Português", "sw": "Kiswahili"}
 
 
 def language_links():

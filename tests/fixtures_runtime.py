@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 
 from checkout.extensions import db
-from checkout.jobs.payments import poll_due
+from checkout.jobs.polling import poll_due
 from checkout.jobs.queue import BLOCKING_QUEUE, get_queue
 from checkout.merchants.testmode import register_accounts, register_test_accounts
 from checkout.models import GatewayAccount

@@ -33,7 +33,7 @@ def test_template_covers_every_string_in_the_code(tmp_path):
     assert committed - fresh == set(), "strings no longer used: re-extract"
 
 
-@pytest.mark.parametrize("lang", ["fr", "pt"])
+@pytest.mark.parametrize("lang", ["fr", "pt", "sw"])
 def test_every_string_is_translated(lang):
     template = catalog(TRANSLATIONS / "messages.pot")
     po = catalog(TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po", locale=lang)
@@ -49,7 +49,7 @@ def test_every_string_is_translated(lang):
         assert tr.string != msg.id, f"{lang}: {msg.id!r} left in English"
 
 
-@pytest.mark.parametrize("lang", ["en", "fr", "pt"])
+@pytest.mark.parametrize("lang", ["en", "fr", "pt", "sw"])
 def test_compiled_catalogs_match_the_sources(lang):
     folder = TRANSLATIONS / lang / "LC_MESSAGES"
     po = catalog(folder / "messages.po", locale=lang)

@@ -19,6 +19,11 @@ _CARRIERS = {"mtn": "mtn", "moov": "moov", "orange": "orange", "free": "free",
              "celtiis": "celtiis", "telecel": "telecel", "movitel": "movitel", "tmcel": "tmcel"}
 
 
+# Every operator key guess_operator may answer: a method whose operator is one of these is
+# tied to that network's numbers (a wallet such as Wave is not: any number may hold one).
+CARRIER_OPERATORS = frozenset(_CARRIERS.values()) | frozenset(_BJ_PREFIXES)
+
+
 class PhoneError(ValueError):
     """A number that cannot be a mobile number of that country."""
 

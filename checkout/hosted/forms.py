@@ -47,10 +47,20 @@ class PayForm(FlaskForm):
             return method, None, email
         raw = self.phone.data or ""
         try:
-            return method, phones.normalize(raw, method.country or default_country), email
+            e164 = phones.normalize(raw, method.country or default_country)
         except phones.PhoneError as exc:
             self.phone.errors = [phone_message(raw, exc)]
             return None
+        owner = phones.guess_operator(e164)
+        if method.operator_key in phones.CARRIER_OPERATORS and owner and \
+                owner != method.operator_key:
+            # A number of another network: no push could reach it (a ported number is
+            # refused too; the prefix is all we know).
+            self.phone.errors = [str(_l("This number is not on %(method)s. Check the number, "
+                                        "or choose the way to pay of its network.",
+                                        method=method.label))]
+            return None
+        return method, e164, email
 
 
 def phone_message(raw, exc):

@@ -26,6 +26,18 @@ _IN_PROGRESS = _l("A payment for this order is already in progress. Wait a momen
 _NEEDS_CODE = _l("This operator asks for a payment code, which this page cannot take yet. "
                  "Choose another way to pay.")
 _GENERIC = _l("The payment did not go through. Try again, or choose another way to pay.")
+_PHONE_BUSY = _l("A payment request is already open on this phone. Answer or cancel it, "
+                 "wait about a minute, then try again.")
+_UNREACHABLE = _l("Your phone could not be reached. Check that it is on and has signal, "
+                  "then try again.")
+_WRONG_PIN = _l("The PIN entered on the phone was wrong. Nothing was taken from your "
+                "account. Try again with the right PIN.")
+_REPEAT = _l("You just paid this amount from this number. If you mean to pay it again, "
+             "wait two minutes and try again.")
+_DAILY_LIMIT = _l("This payment would go over your daily mobile money limit. Choose "
+                  "another way to pay, or try again tomorrow.")
+_ACCOUNT_INACTIVE = _l("This mobile money account is not active. Contact your operator, "
+                       "or choose another way to pay.")
 
 REASONS = {
     "insufficient_funds": _NOT_ENOUGH, "low_balance": _NOT_ENOUGH,
@@ -46,6 +58,12 @@ REASONS = {
     "amount_mismatch": _UNCONFIRMED,
     "duplicate": _IN_PROGRESS,
     "otp_required": _NEEDS_CODE,
+    "subscriber_busy": _PHONE_BUSY,
+    "phone_unreachable": _UNREACHABLE,
+    "wrong_pin": _WRONG_PIN,
+    "repeat_too_soon": _REPEAT,
+    "daily_limit": _DAILY_LIMIT,
+    "account_inactive": _ACCOUNT_INACTIVE,
 }
 
 # PaymentStateError codes of payments.flow / payments.service, for the picker.
@@ -79,4 +97,4 @@ def can_retry(payment):
     """Whether trying the same method and number again makes sense."""
     code = (payment.failure_code or "").lower() if payment is not None else ""
     return REASONS.get(code) not in (_NOT_OFFERED, _LIMITS, _UNKNOWN_NUMBER, _NEEDS_CODE,
-                                     _UNCONFIRMED)
+                                     _UNCONFIRMED, _DAILY_LIMIT, _ACCOUNT_INACTIVE)

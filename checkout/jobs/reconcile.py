@@ -22,7 +22,7 @@ from checkout.payments import service
 from checkout.payments.refresh import fetch_and_apply
 from checkout.payments.state import PaymentStatus, Report
 
-from .payments import claim
+from .polling import claim
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +36,10 @@ def reconcile_due(batch: int = 100) -> int:
     asked."""
     if not at_most_every("reconcile", RECONCILE_EVERY_SECONDS):
         return 0
-    ids = claim(Payment.reconcile_at, batch, LEASE_SECONDS)
-    for payment_id in ids:
+    rows = claim(Payment.reconcile_at, batch, LEASE_SECONDS)
+    for (payment_id,) in rows:
         reconcile_one(payment_id)
-    return len(ids)
+    return len(rows)
 
 
 def reconcile_one(payment_id: str) -> str:

@@ -2,6 +2,7 @@
 import logging
 import re
 import secrets
+import time
 
 import redis
 from flask import current_app
@@ -90,6 +91,29 @@ def create_merchant(name, email, password, return_hosts=(), country=None):
 
 def link_secret(merchant):
     return secretbox.decrypt(merchant.link_secret_encrypted)
+
+
+CONTEXT_CACHE_SECONDS = 10
+
+
+def cached_account_context(account_id):
+    """``account_context`` of the account ``account_id``, kept up to
+    ``CONTEXT_CACHE_SECONDS`` per app and process: a poll then reads no account row and
+    decrypts nothing (credentials changed in the dashboard reach polls within seconds).
+    Raises LookupError for an unknown account."""
+    cache = current_app.extensions.setdefault("checkout.account_contexts", {})
+    now = time.monotonic()
+    hit = cache.get(account_id)
+    if hit is not None and now - hit[0] < CONTEXT_CACHE_SECONDS:
+        return hit[1]
+    account = db.session.get(GatewayAccount, account_id)
+    if account is None:
+        raise LookupError(account_id)
+    context = account_context(account)
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[account_id] = (now, context)
+    return context
 
 
 def account_context(account):

@@ -115,7 +115,11 @@ def initiate(payment_id: str) -> Payment | None:
             service.log_event(payment.checkout_id, payment.id, "initiate_outcome_unknown",
                               "gateway", PaymentStatus.PENDING, PaymentStatus.PENDING,
                               {"error": str(exc)})
-            service.record_initiation(payment.id, _pending(), gateway.deadline_seconds, None)
+            # The call is over: poll now by our own reference when there is one (the
+            # lease written before a blocking call ends here), else wait for the deadline.
+            first = gateway.poll_schedule[0] if gateway.poll_schedule and \
+                payment.provider_reference else None
+            service.record_initiation(payment.id, _pending(), gateway.deadline_seconds, first)
             db.session.commit()
             return payment
         service.fail_attempt(payment.id, exc.code, exc.message or str(exc), "gateway")

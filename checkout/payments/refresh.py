@@ -14,8 +14,8 @@ from checkout.extensions import db
 from checkout.gateways import get_gateway
 from checkout.gateways.base import GatewayResult
 from checkout.gateways.errors import GatewayError
-from checkout.merchants.accounts import account_context
-from checkout.models import Checkout, GatewayAccount, Payment
+from checkout.merchants.accounts import cached_account_context
+from checkout.models import Checkout, Payment
 from checkout.observability import metrics
 from checkout.payments.state import CheckoutStatus, PaymentStatus, Report
 
@@ -37,23 +37,17 @@ def fetch_and_apply(payment_id: str, source: str, reference: str | None = None,
     adapter's typed GatewayError (nothing applied, nothing left open) when the provider
     cannot tell: the caller decides what that means for its source.
     """
-    payment = db.session.get(Payment, payment_id)
-    if payment is None:
+    row = db.session.execute(
+        db.select(Payment, Checkout.status).join(Checkout, Checkout.id == Payment.checkout_id)
+        .where(Payment.id == payment_id)).first()
+    if row is None:
         raise LookupError(payment_id)
+    payment, checkout_status = row
     reference = reference or payment.provider_reference
     status = payment.status
-    checkout_status = db.session.execute(
-        db.select(Checkout.status).where(Checkout.id == payment.checkout_id)).scalar_one()
-    account = db.session.get(GatewayAccount, payment.gateway_account_id)
-    gateway = get_gateway(payment.gateway)
-    context = account_context(account)
+    gateway_name, account_id = payment.gateway, payment.gateway_account_id
     db.session.commit()  # end the read transaction before the network call
-    try:
-        with metrics.provider_call(gateway.name, "status", payment_id, source=source):
-            result = gateway.fetch_status(context, reference, payment_id)
-    except GatewayError:
-        db.session.rollback()
-        raise
+    result = ask_provider(gateway_name, account_id, reference, payment_id, source)
     if claim is not None and claim.status == result.status:
         result = replace(result, receipt=result.receipt or claim.receipt,
                          amount=result.amount if result.amount is not None else claim.amount)
@@ -70,6 +64,22 @@ def fetch_and_apply(payment_id: str, source: str, reference: str | None = None,
         db.session.rollback()
         raise
     return result, decision
+
+
+def ask_provider(gateway_name: str, account_id: int, reference: str | None,
+                 payment_id: str, source: str) -> GatewayResult:
+    """The status call itself, timed and logged (``observability.metrics``), with the
+    account's credentials from the short per-process cache. Holds no transaction (it
+    ends the session's, if one was open, first). Raises the adapter's GatewayError."""
+    gateway = get_gateway(gateway_name)
+    context = cached_account_context(account_id)
+    db.session.commit()
+    try:
+        with metrics.provider_call(gateway.name, "status", payment_id, source=source):
+            return gateway.fetch_status(context, reference, payment_id)
+    except GatewayError:
+        db.session.rollback()
+        raise
 
 
 def refresh_payment(payment_id: str, source: str) -> state.Decision | None:

@@ -13,7 +13,7 @@ import os
 import threading
 
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from . import chapa, feexpay, mpesa_ke, mpesa_mz, paystack
 from ._runtime import add_latency, register_json_errors
@@ -59,10 +59,18 @@ def close(app: Flask) -> None:
         sim.close()
 
 
+class _KeepAliveHandler(WSGIRequestHandler):
+    """HTTP/1.1 with keep-alive, as the providers' own servers speak: a client's pooled
+    connections are reused instead of one TCP connection (and one server thread) per call."""
+
+    protocol_version = "HTTP/1.1"
+
+
 def make_simulator_server(host: str = "127.0.0.1", port: int = 0,
                           config: dict | None = None) -> BaseWSGIServer:
     """A threaded werkzeug server for a new simulators app (``port=0`` picks a free port)."""
-    return make_server(host, port, create_simulator_app(config), threaded=True)
+    return make_server(host, port, create_simulator_app(config), threaded=True,
+                       request_handler=_KeepAliveHandler)
 
 
 def make_port_servers(app: Flask, host: str = "127.0.0.1",

@@ -2,8 +2,8 @@
 
 A provider answers a status call in 0.3-2 s; one call at a time would poll two or three
 attempts a second. The poller claims due attempts from the database in batches
-(``jobs.payments.claim_due``: a lease on each, skipping rows another poller holds) and
-hands each to a bounded pool of threads that runs ``jobs.payments.poll_once``; it claims
+(``jobs.polling.claim_tasks``: a lease on each, skipping rows another poller holds) and
+hands each to a bounded pool of threads that runs ``jobs.polling.poll_task``; it claims
 no more than it has free threads for, so a claim is never left waiting in memory. Each
 poll opens a database connection only around its reads and writes (never across the
 provider call), so the process's SQLAlchemy pool stays small however many calls are out.
@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy.exc import SQLAlchemyError
 
 from checkout.extensions import db
-from checkout.jobs.payments import claim_due, poll_once
+from checkout.jobs.polling import claim_tasks, poll_task
 from checkout.logs import request_id_var
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 class Poller:
     """Claims due attempts and polls them on ``concurrency`` threads, until ``stop``."""
 
-    def __init__(self, app, concurrency=64, batch=100, idle_seconds=0.25, lease_seconds=None):
+    def __init__(self, app, concurrency=256, batch=100, idle_seconds=0.25, lease_seconds=None):
         self.app = app
         self.concurrency = max(1, concurrency)
         self.batch = max(1, batch)
@@ -50,19 +50,19 @@ class Poller:
             try:
                 with self.app.app_context():
                     try:
-                        ids = claim_due(min(free, self.batch), self.lease_seconds)
+                        tasks = claim_tasks(min(free, self.batch), self.lease_seconds)
                     finally:
                         db.session.remove()
             except SQLAlchemyError as exc:
                 # The database is away (restarting): keep the threads, try again soon.
                 log.warning("poller cannot claim; retrying", extra={"error": str(exc)[:200]})
-                ids = []
+                tasks = []
                 self._stop.wait(1)
-            for _ in range(free - len(ids)):
+            for _ in range(free - len(tasks)):
                 self._free.release()
-            for payment_id in ids:
-                self._executor.submit(self._poll, payment_id)
-            if len(ids) < free:
+            for task in tasks:
+                self._executor.submit(self._poll, task)
+            if len(tasks) < free:
                 self._stop.wait(self.idle_seconds)
 
     def _reserve(self):
@@ -74,18 +74,18 @@ class Poller:
             taken += 1
         return taken
 
-    def _poll(self, payment_id):
-        token = request_id_var.set(f"poll_{payment_id}")
+    def _poll(self, task):
+        token = request_id_var.set(f"poll_{task.payment_id}")
         try:
             with self.app.app_context():
                 try:
-                    poll_once(payment_id)
+                    poll_task(task)
                 finally:
                     db.session.remove()
             with self._count_lock:
                 self.polled += 1
         except Exception:  # noqa: BLE001 - one bad poll must not stop the others
-            log.exception("poll failed", extra={"payment": payment_id})
+            log.exception("poll failed", extra={"payment": task.payment_id})
         finally:
             request_id_var.reset(token)
             self._free.release()

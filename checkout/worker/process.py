@@ -186,8 +186,8 @@ def run_worker(app, queues=None, parent_pid=None, burst=False, threads=None,
     if parent_pid:
         _watch_parent(worker, parent_pid)
     poller = None
-    if not burst and app.config.get("POLL_CONCURRENCY", 64) > 0:
-        poller = Poller(app, concurrency=app.config.get("POLL_CONCURRENCY", 64)).start()
+    if not burst and app.config.get("POLL_CONCURRENCY", 256) > 0:
+        poller = Poller(app, concurrency=app.config.get("POLL_CONCURRENCY", 256)).start()
     pool.start(burst=burst, logging_level=level)
     try:
         worker.work(burst=burst, logging_level=level, with_scheduler=False)

@@ -13,6 +13,7 @@ from checkout.extensions import db
 from checkout.gateways.errors import GatewayUnavailable
 from checkout.gateways.feexpay.adapter import FeexPay
 from checkout.jobs import payments as jobs
+from checkout.jobs import polling
 from checkout.models import Checkout, Payment
 from tests.factories import add_payment, make_checkout, start_attempt
 
@@ -33,8 +34,8 @@ def test_poll_once_without_a_pending_payment_does_nothing(app, merchant):
                          next_poll_at=utcnow() - timedelta(seconds=120))
     db.session.get(Payment, pay_id).status = "failed"
     db.session.commit()
-    assert jobs.poll_once(pay_id) is None
-    assert jobs.poll_once("pay_missing") is None
+    assert polling.poll_once(pay_id) is None
+    assert polling.poll_once("pay_missing") is None
     assert db.session.get(Payment, pay_id).poll_attempts == 0
 
 
@@ -46,9 +47,9 @@ def _due(merchant, seconds_ago=5, **fields):
 def test_claim_due_takes_what_is_due_once_and_leases_it(app, merchant):
     due = {_due(merchant, seconds_ago=s) for s in (30, 20, 10)}
     later = add_payment(make_checkout(merchant), next_poll_at=utcnow() + timedelta(minutes=1))
-    claimed = jobs.claim_due(10, lease_seconds=60)
+    claimed = polling.claim_due(10, lease_seconds=60)
     assert set(claimed) == due
-    assert jobs.claim_due(10, lease_seconds=60) == []        # leased: nobody takes them
+    assert polling.claim_due(10, lease_seconds=60) == []        # leased: nobody takes them
     for pay_id in due:
         assert db.session.get(Payment, pay_id).next_poll_at > utcnow() + timedelta(seconds=50)
     assert later not in claimed
@@ -56,8 +57,8 @@ def test_claim_due_takes_what_is_due_once_and_leases_it(app, merchant):
 
 def test_claim_due_takes_the_oldest_first_and_no_more_than_asked(app, merchant):
     oldest, middle, newest = (_due(merchant, seconds_ago=s) for s in (30, 20, 10))
-    assert jobs.claim_due(2, lease_seconds=60) == [oldest, middle]
-    assert jobs.claim_due(2, lease_seconds=60) == [newest]
+    assert polling.claim_due(2, lease_seconds=60) == [oldest, middle]
+    assert polling.claim_due(2, lease_seconds=60) == [newest]
 
 
 def test_concurrent_claimers_never_take_one_attempt_twice(app, merchant):
@@ -70,7 +71,7 @@ def test_concurrent_claimers_never_take_one_attempt_twice(app, merchant):
         with app.app_context():
             barrier.wait()
             for _ in range(10):
-                claims.extend(jobs.claim_due(3, lease_seconds=60))
+                claims.extend(polling.claim_due(3, lease_seconds=60))
             db.session.remove()
 
     threads = [threading.Thread(target=claimer) for _ in range(8)]
@@ -87,16 +88,16 @@ def test_a_row_another_poller_holds_is_skipped_not_waited_for(app, merchant):
     with psycopg.connect(dsn) as other:
         other.execute("SELECT id FROM payments WHERE id = %s FOR UPDATE", (held,))
         started = time.monotonic()
-        assert jobs.claim_due(10, lease_seconds=60) == [free]
+        assert polling.claim_due(10, lease_seconds=60) == [free]
         assert time.monotonic() - started < 2
-    assert jobs.claim_due(10, lease_seconds=60) == [held]
+    assert polling.claim_due(10, lease_seconds=60) == [held]
 
 
 @pytest.mark.usefixtures("live_server")
 def test_a_pending_poll_plans_its_next_poll(merchant, monkeypatch):
     monkeypatch.setattr(FeexPay, "poll_schedule", (1, 2))
     _c, payment_id = start_attempt(merchant, "04")            # stays pending
-    jobs.poll_once(payment_id)
+    polling.poll_once(payment_id)
     pay = db.session.get(Payment, payment_id)
     assert pay.status == "pending" and pay.poll_attempts == 1
     ahead = (pay.next_poll_at - utcnow()).total_seconds()
@@ -112,11 +113,11 @@ def test_a_failed_status_call_backs_off(merchant, monkeypatch):
         raise GatewayUnavailable("502 from the provider")
 
     monkeypatch.setattr(FeexPay, "fetch_status", down)
-    jobs.poll_once(payment_id)
+    polling.poll_once(payment_id)
     pay = db.session.get(Payment, payment_id)
     assert pay.status == "pending" and pay.poll_attempts == 1
     ahead = (pay.next_poll_at - utcnow()).total_seconds()
-    assert jobs.ERROR_BACKOFF_MIN * 0.85 < ahead <= jobs.ERROR_BACKOFF_MIN * 1.1
+    assert polling.ERROR_BACKOFF_MIN * 0.85 < ahead <= polling.ERROR_BACKOFF_MIN * 1.1
 
 
 @pytest.mark.usefixtures("live_server")
@@ -128,7 +129,7 @@ def test_the_account_call_rate_puts_polls_off_without_calling(merchant, monkeypa
                         lambda self, *a: calls.append(1) or real(self, *a))
     ids = [start_attempt(merchant, "04")[1] for _ in range(3)]
     for pay_id in ids:
-        jobs.poll_once(pay_id)
+        polling.poll_once(pay_id)
     assert len(calls) == 1                                    # a bucket of one per second
     put_off = [db.session.get(Payment, p) for p in ids[1:]]
     assert all(p.poll_attempts == 0 for p in put_off)         # not counted as polls

@@ -9,7 +9,7 @@ from sqlalchemy.exc import OperationalError
 
 from checkout.extensions import db
 from checkout.gateways.feexpay.adapter import FeexPay
-from checkout.jobs import payments as jobs
+from checkout.jobs import polling
 from checkout.merchants.accounts import account_context
 from checkout.models import GatewayAccount, GatewayNotification
 from checkout.payments.refresh import refresh_payment
@@ -174,7 +174,7 @@ def test_webhook_poll_and_return_together_leave_one_state(live_server, merchant,
             errors.append(exc)
 
     calls = [lambda: process.process_notification(note_id),
-             lambda: jobs.poll_once(payment_id),
+             lambda: polling.poll_once(payment_id),
              lambda: refresh_payment(payment_id, "return")]
     threads = [threading.Thread(target=run, args=(fn,)) for fn in calls]
     for t in threads:
