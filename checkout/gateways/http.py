@@ -11,7 +11,7 @@ from .errors import GatewayUnavailable
 DEFAULT_TIMEOUT = (5, 25)  # connect, read (seconds)
 # Kept-alive connections per provider host and process: as many as a worker's poller makes
 # calls at once (POLL_CONCURRENCY), so that none is opened and dropped per call.
-POOL_SIZE = 128
+POOL_SIZE = 256
 
 
 class TimeoutSession(requests.Session):

@@ -7,6 +7,7 @@ provider's notifications miss us.
 Every request is sent without following redirects, so that a test sees each hop (our
 303 to the provider's page, the provider's 303 back to ``/c/<id>/return``, ours to the
 wait page)."""
+import json
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from checkout.merchants.accounts import account_context
 from checkout.models import Event, GatewayAccount, Payment
 from tests.factories import checkout as checkout_row
 from tests.factories import notifications, timeline
+from tests.fixtures_runtime import ServerThread
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 _YEAR = datetime.now(UTC).year % 100
@@ -212,6 +214,39 @@ class MerchantApi:
         resp = self.get("/events", type=type_, limit=100)
         assert resp.status_code == 200, resp.text
         return resp.json()["data"]
+
+
+class WebhookReceiver:
+    """A merchant's webhook endpoint: a real HTTP server on 127.0.0.1 that answers 200
+    and keeps every delivery as (headers, JSON body). Use as a context manager."""
+
+    def __init__(self):
+        self.deliveries = []
+        self.server = ServerThread(self._app)
+        self.url = self.server.url + "/hooks"
+
+    def _app(self, environ, start_response):
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(size)
+        headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items()
+                   if k.startswith("HTTP_")}
+        try:
+            self.deliveries.append((headers, json.loads(body)))
+        except ValueError:
+            self.deliveries.append((headers, body))
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    def of_type(self, type_):
+        """The bodies of the deliveries of events of ``type_``."""
+        return [b for _h, b in self.deliveries if isinstance(b, dict) and b.get("type") == type_]
+
+    def __enter__(self):
+        self.server.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.__exit__(*exc)
 
 
 # -- simulators and accounts -------------------------------------------------------------

@@ -18,6 +18,7 @@ until its row says how to make, for that provider:
   recorded as rejected); what the provider really signs is believed only for the
   account whose secret signed it.
 """
+import itertools
 import json
 from dataclasses import dataclass
 from datetime import timedelta
@@ -26,6 +27,7 @@ import pytest
 import requests
 from flask import current_app
 
+from checkout.core import secretbox
 from checkout.core.money import to_major_str
 from checkout.extensions import db
 from checkout.gateways import all_gateways, get_gateway
@@ -37,6 +39,7 @@ from checkout.models import GatewayAccount, GatewayNotification, Payment
 from checkout.payments import flow
 from checkout.webhooks_in import process
 from checkout.webhooks_in.process import CALLBACK_HEADER
+from checkout.webhooks_in.process import CLIENT_ADDRESS as CLIENT_ADDRESS_HEADER
 from tests.factories import (
     checkout,
     events,
@@ -61,6 +64,10 @@ class NotifyingGateway:
     malformed: tuple           # bodies the provider never sends
     sign: object = None        # (credentials, body) -> headers; None: the provider signs nothing
     leaked: object = None      # credentials -> body-independent headers a forger could copy
+    # What an unsigned notification that names another amount becomes once processed:
+    # "pending" when the adapter reads no amount from it (the status call decides),
+    # "claim_mismatch" when it does (never believed, never asked about).
+    tampered_outcome: str = "pending"
 
 
 # -- Chapa: a hosted page in birr, flat HMAC-SHA256-signed webhooks, GET callbacks ----------
@@ -146,6 +153,46 @@ def paystack_sign(credentials, body):
 
 _PAYSTACK = b'{"event":"charge.success","data":'
 
+# -- M-Pesa Kenya (Daraja): the STK callback, unsigned, JSON, amount in whole shillings ----
+
+_DARAJA_NUMBERS = itertools.count(1)
+
+
+def daraja_attempt(merchant, magic):
+    """An STK push to a Safaricom number ending in ``magic`` (04: never answered, so
+    Daraja's query keeps saying "being processed"; 01: paid, then the callback). Each
+    push goes to a number of its own: Daraja refuses a second open prompt on one phone."""
+    checkout_id = make_checkout(merchant, amount=150000, currency="KES", country="KE")
+    phone = f"+254708{next(_DARAJA_NUMBERS) % 10000:04d}{magic}"
+    return checkout_id, flow.start_payment(checkout_id, "mpesa_ke", phone).id
+
+
+_CALLBACK_TOP = ("MerchantRequestID", "CheckoutRequestID", "ResultCode", "ResultDesc")
+
+
+def daraja_callback(payment_id, **overrides):
+    """An STK callback as Daraja POSTs it to the push's CallBackURL (providers.md 4.4):
+    ``ResultCode`` a number, ``CallbackMetadata`` (success only) items read by name.
+    Overrides name a top-level field or a metadata item (Amount in shillings,
+    PhoneNumber as a number, MpesaReceiptNumber...)."""
+    pay = db.session.get(Payment, payment_id)
+    top = {"MerchantRequestID": "29115-34620561-1", "CheckoutRequestID":
+           pay.provider_reference, "ResultCode": 0,
+           "ResultDesc": "The service request is processed successfully."}
+    meta = {"Amount": pay.amount / 100, "MpesaReceiptNumber": "NLJ7RT61SV",
+            "Balance": None, "TransactionDate": 20260101120005,
+            "PhoneNumber": int(pay.phone.removeprefix("+"))}
+    for key, value in overrides.items():
+        (top if key in _CALLBACK_TOP else meta)[key] = value
+    callback = dict(top)
+    if top["ResultCode"] == 0:
+        callback["CallbackMetadata"] = {"Item": [
+            {"Name": k} if v is None else {"Name": k, "Value": v} for k, v in meta.items()]}
+    return json.dumps({"Body": {"stkCallback": callback}}).encode()
+
+
+_STK = b'{"Body": {"stkCallback": '
+
 GATEWAYS = {
     "feexpay": NotifyingGateway(
         pending=lambda m: start_attempt(m, "04"),
@@ -193,6 +240,24 @@ GATEWAYS = {
                    b'"transaction_reference":"pay-x","amount":"1.5","currency":"GHS"}}',
                    b"\xff\xfe\x00garbage", b"reference=pay-x&status=success",
                    _PAYSTACK + b'{"domain":"test","reference":"' + b"a" * 5000 + b'"}}'),
+    ),
+    "mpesa_ke": NotifyingGateway(
+        pending=lambda m: daraja_attempt(m, "04"), paid=lambda m: daraja_attempt(m, "01"),
+        body=daraja_callback, success={"ResultCode": 0},
+        failure={"ResultCode": 1032, "ResultDesc": "Request cancelled by user"},
+        amount="Amount", content_type="application/json", tampered_outcome="claim_mismatch",
+        malformed=(b"", b"not json", b"{", b"[]", b'"Body"', b"null", b"{}",
+                   b'{"Body": {}}', b'{"Body": {"stkCallback": []}}', _STK + b'{}}}',
+                   _STK + b'{"ResultCode": 0}}}',
+                   _STK + b'{"CheckoutRequestID": "ws_CO_01012026120000000001"}}}',
+                   _STK + b'{"CheckoutRequestID": 12, "ResultCode": 0}}}',
+                   _STK + b'{"CheckoutRequestID": "../../etc", "ResultCode": 0}}}',
+                   _STK + b'{"CheckoutRequestID": "ws_CO_1", "ResultCode": true}}}',
+                   _STK + b'{"CheckoutRequestID": "ws_CO_1", "ResultCode": {"a": 1}}}}',
+                   b'{"Result": {}}', b'{"Result": {"ResultCode": 0}}',
+                   b'{"stkCallback": {"CheckoutRequestID": "ws_CO_1", "ResultCode": 0}}',
+                   b"\xff\xfe\x00garbage", b"CheckoutRequestID=ws_CO_1&ResultCode=0",
+                   _STK + b'{"CheckoutRequestID": "' + b"a" * 5000 + b'", "ResultCode": 0}}}'),
     ),
 }
 
@@ -334,9 +399,12 @@ def test_a_replayed_real_notification_is_deduplicated(gateway, merchant, run_job
                                   headers=headers, timeout=10)
             assert r.status_code == 200 and r.json() == {"received": True, "duplicate": True}
     run_jobs_until(_processed(), timeout=10)
+    # The rows were loaded before the replays: read them again (a rollback with no
+    # transaction open expires nothing).
+    db.session.expire_all()
     notes = notifications()
     assert [n.id for n in notes] == [n.id for n in real]
-    assert all(n.duplicates == 3 for n in notes)
+    assert all(n.duplicates == 3 for n in notes), [(n.duplicates, n.outcome) for n in notes]
     assert _snapshot(checkout_id, payment_id) == after_real
     assert [e.to_status for e in timeline(checkout_id, "status_changed")] == ["succeeded"]
 
@@ -355,7 +423,7 @@ def test_a_changed_amount_claiming_success_changes_nothing(gateway, merchant, ru
     run_jobs_until(_processed(), timeout=15)
     [note] = notifications()
     assert bytes(note.body) == body
-    assert note.outcome == ("pending" if row.sign is None else "rejected")
+    assert note.outcome == (row.tampered_outcome if row.sign is None else "rejected")
     assert _snapshot(checkout_id, payment_id) == before
 
 
@@ -489,4 +557,82 @@ def test_a_malformed_body_is_a_400_recorded_and_changes_nothing(gateway, merchan
     assert sorted(bytes(n.body) for n in notes) == sorted(set(row.malformed))
     assert all(n.outcome == "rejected" and n.processed_at for n in notes)
     run_jobs_until(lambda: True, timeout=5)
+    assert _snapshot(checkout_id, payment_id) == before
+
+
+# -- (f) Daraja's unsigned STK callback: what stands in for a signature ------------------
+
+def _daraja_post(payment_id, body, headers=None):
+    return _post(notify_url(payment_id), body, GATEWAYS["mpesa_ke"], headers)
+
+
+def _allow_only(merchant, addresses):
+    """Set the merchant's Daraja account's ``allowed_ips`` (Safaricom's callback
+    addresses, as the merchant configures them)."""
+    account = db.session.execute(db.select(GatewayAccount).where(
+        GatewayAccount.merchant_id == merchant.id, GatewayAccount.gateway == "mpesa_ke",
+        GatewayAccount.livemode.is_(False))).scalar_one()
+    credentials = secretbox.decrypt(account.credentials_encrypted)
+    account.credentials_encrypted = secretbox.encrypt({**credentials,
+                                                       "allowed_ips": addresses})
+    db.session.commit()
+
+
+def test_daraja_a_checkout_request_we_never_issued_changes_nothing(merchant, live_server):
+    checkout_id, payment_id = daraja_attempt(merchant, "04")
+    before = _snapshot(checkout_id, payment_id)
+    body = daraja_callback(payment_id, CheckoutRequestID="ws_CO_01012026120000123456")
+    r = _daraja_post(payment_id, body)
+    assert r.status_code == 200 and r.json() == {"received": True, "duplicate": False}
+    [note] = notifications()
+    assert bytes(note.body) == body                                     # recorded
+    assert process.process_notification(note.id) == "retry_later"
+    _age(note.id, 11)
+    assert process.process_notification(note.id) == "unknown_payment"
+    db.session.rollback()
+    assert _snapshot(checkout_id, payment_id) == before
+
+
+@pytest.mark.parametrize("claim", [
+    {"PhoneNumber": 254708999901},                      # another payer
+    {"Amount": 1.0},                                    # another amount
+    {"Amount": 1500.0, "PhoneNumber": 254733001101},    # the amount right, the payer not
+])
+def test_daraja_a_success_naming_another_payer_or_amount_is_never_believed(
+        claim, merchant, live_server, run_jobs_until):
+    """A success callback naming another phone or amount than our push's is kept for
+    the record, never believed, and Daraja is not even asked about it."""
+    checkout_id, payment_id = daraja_attempt(merchant, "04")
+    before = _snapshot(checkout_id, payment_id)
+    body = daraja_callback(payment_id, **claim)
+    assert _daraja_post(payment_id, body).status_code == 200
+    run_jobs_until(_processed(), timeout=15)
+    [note] = notifications()
+    assert bytes(note.body) == body and note.outcome == "claim_mismatch"
+    assert _snapshot(checkout_id, payment_id) == before
+
+
+def test_daraja_a_callback_from_outside_the_allowed_addresses_is_refused(
+        merchant, live_server, run_jobs_until):
+    _allow_only(merchant, "196.201.214.200, 196.201.214.206")
+    checkout_id, payment_id = daraja_attempt(merchant, "04")
+    before = _snapshot(checkout_id, payment_id)
+    body = daraja_callback(payment_id)
+    # From 127.0.0.1, and again claiming to come from Safaricom (our receiver drops a
+    # sender's copy of the address header): refused, recorded, nothing asked.
+    for headers in ({}, {CLIENT_ADDRESS_HEADER: "196.201.214.200",
+                         "X-Forwarded-For": "196.201.214.200"}):
+        assert _rejected(_daraja_post(payment_id, body, headers))
+    [note] = notifications()
+    assert bytes(note.body) == body and note.outcome == "rejected" and note.processed_at
+    assert note.duplicates == 1
+    assert note.headers[CLIENT_ADDRESS_HEADER] == "127.0.0.1"
+    assert _snapshot(checkout_id, payment_id) == before
+    # The same callback from an allowed address is received (and, unconfirmed by
+    # Daraja's query, still changes nothing).
+    _allow_only(merchant, "196.201.214.200,127.0.0.1")
+    r = _daraja_post(payment_id, body)
+    assert r.status_code == 200 and r.json()["duplicate"] is False
+    run_jobs_until(_processed(), timeout=15)
+    assert [n.outcome for n in notifications()] == ["rejected", "pending"]
     assert _snapshot(checkout_id, payment_id) == before
