@@ -39,7 +39,7 @@ from checkout.extensions import db
 from checkout.gateways.feexpay.adapter import FeexPay
 from checkout.merchants.accounts import create_merchant
 from checkout.merchants.testmode import register_test_accounts
-from checkout.models import Checkout, Payment
+from checkout.models import Checkout, Merchant, Payment
 from checkout.payments.flow import start_payment
 from checkout.worker.process import run_worker
 
@@ -76,17 +76,43 @@ def child(sim_url, concurrency):
                     f"{profile}.{os.getpid()}")
 
 
-def setup(app, payments):
-
+def fresh_database(app):
+    """Drop and re-create the bench database, migrate it, and add a merchant whose test
+    accounts are registered with the simulators. Returns the merchant's id."""
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{DB_NAME}"')
     with app.app_context():
         upgrade()
-        db.create_all()   # tables newer than the migration, if any
         merchant, _key, _secret = create_merchant("Bench", "bench@example.com", "pw", (), "BJ")
         db.session.commit()
         register_test_accounts(merchant.id)
+        merchant_id = merchant.id
+        db.session.remove()
+    return merchant_id
+
+
+def start_simulators(env=None):
+    """The simulators in their own process on a free port: (process, base URL)."""
+    port = _free_port()
+    sim_url = f"http://127.0.0.1:{port}"
+    sim = subprocess.Popen([sys.executable, "-m", "checkout.simulators", "--port", str(port)],
+                           cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           env=dict(os.environ, **(env or {})))
+    for _ in range(100):
+        try:
+            urlopen(f"{sim_url}/feexpay/_sim/shops/x", timeout=1)
+        except Exception as exc:  # noqa: BLE001
+            if getattr(exc, "code", None) == 404:
+                break
+            time.sleep(0.1)
+    return sim, sim_url
+
+
+def setup(app, payments):
+    merchant_id = fresh_database(app)
+    with app.app_context():
+        merchant = db.session.get(Merchant, merchant_id)
         for i in range(payments):
             cid = new_id("cs")
             db.session.add(Checkout(id=cid, merchant_id=merchant.id, livemode=False,
@@ -116,19 +142,9 @@ def main():
     if args.child:
         return child(args.child, args.concurrency)
 
-    port = _free_port()
-    sim_url = f"http://127.0.0.1:{port}"
-    sim = subprocess.Popen([sys.executable, "-m", "checkout.simulators", "--port", str(port)],
-                           cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sim, sim_url = start_simulators()
     workers = []
     try:
-        for _ in range(100):
-            try:
-                urlopen(f"{sim_url}/feexpay/_sim/shops/x", timeout=1)
-            except Exception as exc:  # noqa: BLE001
-                if getattr(exc, "code", None) == 404:
-                    break
-                time.sleep(0.1)
         redis.Redis.from_url(REDIS_URL).flushdb()
         app = create_app(_config(sim_url))
         print(f"starting {args.payments} payments...", flush=True)

@@ -195,7 +195,8 @@ def add_latency(app: Flask, prefixes: dict[str, str], config: dict | None = None
     one of them (``prefixes``: name -> URL prefix). ``PUT /_sim/latency`` with
     ``{"latency_ms": 500, "providers": {"<name>": 0}}`` changes it while running (a
     benchmark starts its payments fast, then slows the status calls). Simulator controls
-    (``/_sim/``) answer at once."""
+    (``/_sim/``) answer at once. ``PUT /_sim/outage`` makes providers answer 500 for a
+    while (a provider down, then back)."""
     config = config or {}
 
     def number(value: Any) -> float | None:
@@ -221,13 +222,36 @@ def add_latency(app: Flask, prefixes: dict[str, str], config: dict | None = None
             delays[prefix] = own.get(prefix, every if every is not None else delays[prefix])
         return jsonify({name: delays[prefix] for name, prefix in prefixes.items()})
 
+    outage: dict[str, float] = {}      # prefix -> monotonic time the outage ends
+
+    @app.put("/_sim/outage")
+    def _set_outage():
+        """``{"seconds": 60, "providers": ["feexpay"]}``: every API call of those providers
+        (all of them without ``providers``) answers 500 for that long, as a provider
+        that is down does; ``{"seconds": 0}`` ends it."""
+        body = request.get_json(silent=True) or {}
+        try:
+            seconds = float(body.get("seconds", 0))
+            names = body.get("providers") or list(prefixes)
+            chosen = [prefixes[n] for n in names]
+        except (KeyError, TypeError, ValueError):
+            return jsonify(message="seconds: a number; providers: a list of names"), 400
+        until = time.monotonic() + seconds
+        for prefix in chosen:
+            outage[prefix] = until
+        return jsonify({name: max(0.0, outage.get(p, 0) - time.monotonic())
+                        for name, p in prefixes.items()})
+
     @app.before_request
     def _delay():
         path = request.path
         if "/_sim/" in path:
             return None
         for prefix, ms in delays.items():
-            if ms and path.startswith(prefix + "/"):
-                time.sleep(ms / 1000.0)
+            if path.startswith(prefix + "/"):
+                if ms:
+                    time.sleep(ms / 1000.0)
+                if outage.get(prefix, 0) > time.monotonic():
+                    return jsonify(message="Internal Server Error"), 500
                 break
         return None
