@@ -2,7 +2,7 @@
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
-from checkout.jobs.queue import redis_connection
+from checkout.redis_store import redis_connection
 
 from .extensions import db
 

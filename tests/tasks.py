@@ -5,8 +5,8 @@ import time
 from flask import current_app
 
 from checkout.extensions import db
-from checkout.jobs.queue import redis_connection
 from checkout.models import Merchant
+from checkout.redis_store import redis_connection
 
 
 def record(value):

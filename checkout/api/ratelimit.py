@@ -19,7 +19,7 @@ from flask import current_app, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from checkout.errors import ApiError
-from checkout.jobs.queue import redis_connection
+from checkout.redis_store import redis_connection
 
 from .auth import authenticate
 from .blueprint import bp

@@ -10,13 +10,13 @@ from redis.exceptions import RedisError
 from checkout.core.phones import mask_phone
 from checkout.extensions import db
 from checkout.gateways.errors import GatewayError
-from checkout.jobs.queue import redis_connection
 from checkout.links.signing import signed_return_url
 from checkout.merchants.accounts import link_secret
 from checkout.models import Payment
 from checkout.payments import flow, refresh
 from checkout.payments.service import PaymentStateError
 from checkout.payments.state import PaymentStatus
+from checkout.redis_store import redis_connection
 
 from . import choices
 from .blueprint import bp

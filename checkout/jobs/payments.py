@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from checkout.core.timeutil import utcnow
 from checkout.extensions import db
-from checkout.jobs.queue import at_most_every
 from checkout.models import Checkout, Refund
 from checkout.payments import flow, refunds, service
 from checkout.payments.state import CheckoutStatus, RefundStatus
+from checkout.redis_store import at_most_every
 
 EXPIRE_BATCH = 20
 REFUND_POLL_SECONDS = 30

@@ -18,7 +18,7 @@ import time
 from datetime import UTC, timedelta
 
 import redis
-from flask import current_app, g, has_app_context
+from flask import g, has_app_context
 from rq import Queue, Worker
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
@@ -27,6 +27,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from checkout.core.timeutil import utcnow
+from checkout.redis_store import redis_connection
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,6 @@ INITIATE_JOB_TIMEOUT = 180      # a blocking initiate call may hold its job ~2 m
 # Where initiate calls that block (``Gateway.initiate_blocks``) wait for a runner: every
 # worker process serves it with its own pool of threads (``worker.pool``).
 BLOCKING_QUEUE = "blocking"
-
-_pools = {}
 
 
 # --- job ids: every stable id is built here -------------------------------------------
@@ -63,16 +62,6 @@ def delivery_job_id(delivery_id, attempts):
 
 
 # --- connections and queues -----------------------------------------------------------
-
-def redis_connection(url=None):
-    """A Redis client for REDIS_URL (one connection pool per URL per process)."""
-    url = url or current_app.config["REDIS_URL"]
-    pool = _pools.get(url)
-    if pool is None:
-        pool = _pools[url] = redis.ConnectionPool.from_url(url, socket_timeout=5,
-                                                           socket_connect_timeout=2)
-    return redis.Redis(connection_pool=pool)
-
 
 class CheckoutQueue(Queue):
     """The queue class of our workers: a job enqueued without a timeout gets ours."""
@@ -227,9 +216,3 @@ def pid_alive(pid):
     except PermissionError:
         return True
     return True
-
-
-def at_most_every(name, seconds):
-    """True at most once per ``seconds`` across every process sharing this Redis (a key
-    set if absent, expiring): for periodic work the sweeper calls more often than needed."""
-    return bool(redis_connection().set(f"every:{name}", "1", nx=True, ex=int(seconds)))

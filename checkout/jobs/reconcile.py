@@ -16,11 +16,11 @@ from datetime import timedelta
 from checkout.core.timeutil import utcnow
 from checkout.extensions import db
 from checkout.gateways.errors import GatewayError
-from checkout.jobs.queue import at_most_every
 from checkout.models import Payment
 from checkout.payments import service
 from checkout.payments.refresh import fetch_and_apply
 from checkout.payments.state import PaymentStatus, Report
+from checkout.redis_store import at_most_every
 
 from .polling import claim
 

@@ -9,8 +9,7 @@ from datetime import timedelta
 from checkout.core.timeutil import utcnow
 from checkout.extensions import db
 from checkout.models import IdempotencyRecord
-
-from .queue import at_most_every
+from checkout.redis_store import at_most_every
 
 IDEMPOTENCY_RETENTION = timedelta(hours=24)
 PURGE_EVERY_SECONDS = 3600

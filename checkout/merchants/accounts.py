@@ -14,8 +14,8 @@ from checkout.extensions import db
 from checkout.gateways import all_gateways, get_gateway
 from checkout.gateways.base import Account
 from checkout.gateways.errors import GatewayAuthError
-from checkout.jobs.queue import redis_connection
 from checkout.models import ApiKey, GatewayAccount, Merchant, MerchantUser
+from checkout.redis_store import redis_connection
 
 from .keys import generate_key, hash_key
 

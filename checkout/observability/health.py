@@ -16,7 +16,7 @@ import time
 
 import redis
 
-from checkout.jobs.queue import redis_connection
+from checkout.redis_store import redis_connection
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ import redis
 from flask import current_app
 
 from checkout.core.timeutil import utcnow
-from checkout.jobs.queue import redis_connection
+from checkout.redis_store import redis_connection
 
 log = logging.getLogger(__name__)
 

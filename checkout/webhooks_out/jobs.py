@@ -15,10 +15,11 @@ from flask import current_app
 
 from checkout.core.timeutil import utcnow
 from checkout.extensions import db
-from checkout.jobs.queue import delivery_job_id, ensure_job, get_queue, redis_connection
+from checkout.jobs.queue import delivery_job_id, ensure_job, get_queue
 from checkout.models import Event, WebhookAttempt, WebhookDelivery
 from checkout.models.webhooks import DeliveryStatus
 from checkout.observability import metrics
+from checkout.redis_store import redis_connection
 
 from . import attempts, deliveries, ssrf, transport
 from .signing import signature_header

@@ -6,8 +6,8 @@ from datetime import timedelta
 from checkout.core.timeutil import utcnow
 from checkout.extensions import db
 from checkout.jobs import sweep as sweeper
-from checkout.jobs.queue import redis_connection
 from checkout.models import Event, WebhookAttempt, WebhookDelivery
+from checkout.redis_store import redis_connection
 from checkout.webhooks_out import attempts, jobs
 from checkout.webhooks_out.transport import SendResult
 
