@@ -3,20 +3,25 @@
     merchants create NAME --email E --password P --return-host HOST [--return-host ...]
     worker [--processes N]
     simulators [--host H] [--port 5001]
+    reconcile report [--day YYYY-MM-DD] [--merchant PUBLIC_ID] [--run]
     demo                 (development only: checkout.devtools)
 """
 import json
 import logging
 import threading
+from datetime import timedelta
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import IntegrityError
 
+from .core.timeutil import utcnow
 from .extensions import db
+from .jobs import reconcile_lists
 from .merchants.accounts import create_merchant
 from .merchants.testmode import register_test_accounts
+from .models import Merchant
 from .simulators import close, make_port_servers, make_simulator_server, serve_in_threads
 from .worker.supervisor import Supervisor
 
@@ -107,7 +112,38 @@ def simulators_command(host, port):
         close(server.app)
 
 
+reconcile_cli = AppGroup("reconcile", help="Compare providers' transaction lists with ours.")
+
+
+@reconcile_cli.command("report")
+@click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The UTC day (default: yesterday).")
+@click.option("--merchant", "merchant_public_id", default=None,
+              help="Only this merchant (its public id).")
+@click.option("--run", is_flag=True, help="Compare that day with the providers now first.")
+def reconcile_report_command(day, merchant_public_id, run):
+    """Print the differences found between the providers' transaction lists and ours."""
+    day = day.date() if day else utcnow().date() - timedelta(days=1)
+    merchant_id = None
+    if merchant_public_id:
+        merchant_id = db.session.execute(db.select(Merchant.id).where(
+            Merchant.public_id == merchant_public_id)).scalar_one_or_none()
+        if merchant_id is None:
+            raise click.ClickException(f"no merchant {merchant_public_id}")
+    if run:
+        done = reconcile_lists.compare_day(day, merchant_id)
+        click.echo(f"compared {done['compared']} account(s) for {day.isoformat()}"
+                   + (f"; {done['failed']} could not be listed (see the log)"
+                      if done["failed"] else ""))
+    rows = reconcile_lists.report_rows(day, merchant_id)
+    click.echo(f"Reconciliation report for {day.isoformat()} (UTC)")
+    for diff, public_id in rows:
+        click.echo(reconcile_lists.report_line(diff, public_id))
+    click.echo(reconcile_lists.summary([diff for diff, _public_id in rows]))
+
+
 def register_commands(app):
     app.cli.add_command(merchants_cli)
+    app.cli.add_command(reconcile_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(simulators_command)

@@ -13,7 +13,7 @@ from .events import add_listener
 from .extensions import babel, csrf, db, login_manager, migrate
 from .i18n import select_locale
 from .jobs import payments as payment_jobs
-from .jobs import reconcile, retention
+from .jobs import reconcile, reconcile_lists, retention
 from .jobs.sweep import add_sweeper
 from .logs import configure_logging
 from .security import limit_streamed_bodies, register_security_headers, trust_proxies
@@ -50,7 +50,8 @@ def register_wiring(app):
     """Who hears what: every new merchant event fans out to webhook deliveries (in the
     event's transaction), and the sweeper also repairs deliveries and purges what is past
     its retention (events, idempotency records), asks about refunds a provider queued and
-    about attempts that ended without the provider's final word (reconciliation).
+    about attempts that ended without the provider's final word (reconciliation), and
+    compares yesterday's transaction lists of the providers that have one with ours.
     Explicit here, so that any process built on this factory (web, worker, command)
     sends merchant webhooks, whatever else it imported."""
     add_listener(app, deliveries.fan_out)
@@ -59,3 +60,4 @@ def register_wiring(app):
     add_sweeper(app, retention.purge_idempotency_hourly)
     add_sweeper(app, payment_jobs.poll_pending_refunds)
     add_sweeper(app, reconcile.reconcile_due)
+    add_sweeper(app, reconcile_lists.compare_yesterday)

@@ -7,6 +7,7 @@ this interface is written in the README ("Gateway interface").
 """
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from .errors import GatewayNotSupported
@@ -138,6 +139,22 @@ class PayoutResult:
 
 
 @dataclass(frozen=True)
+class ListedTransaction:
+    """One transaction of a provider's transaction listing, in our vocabulary: what the
+    daily comparison of its list with ours reads (``Gateway.list_transactions``)."""
+
+    # The provider's reference of the transaction: our reference when we named it
+    # (Paystack's ``reference``), else the provider's own id (Chapa's ``ref_id``), which is
+    # what a payment keeps as its receipt.
+    provider_reference: str
+    payment_id: str | None     # our payment id when the provider echoes it (metadata)
+    status: str                # "pending" | "succeeded" | "failed"
+    amount: int | None         # minor units; None when the provider's cannot be read
+    currency: str | None
+    created_at: datetime       # naive UTC, as every stored datetime (core.timeutil)
+
+
+@dataclass(frozen=True)
 class Method:
     """A way to pay: a code, its gateway, where it works and how it is shown."""
 
@@ -205,6 +222,9 @@ class Gateway:
     refund_results_trusted = False
     # The adapter can send money to a phone (``payout``).
     supports_payout = False
+    # The provider lists an account's transactions (``list_transactions``): a daily job
+    # compares that list with our payments (jobs.reconcile_lists).
+    lists_transactions = False
 
     def test_credentials(self) -> dict[str, str]:
         """Made-up credentials for a new test-mode account at this gateway's simulator."""
@@ -269,3 +289,9 @@ class Gateway:
         """Where a pending refund stands at the provider (polling of refunds the provider
         queued). Raises GatewayNotSupported when only notifications can tell."""
         raise GatewayNotSupported(f"{self.name} has no refund status call")
+
+    def list_transactions(self, account: Account, since: datetime,
+                          until: datetime) -> list[ListedTransaction]:
+        """Every transaction of the account created in ``[since, until)`` (naive UTC), all
+        pages read (a bounded number). Raises GatewayAuthError, GatewayUnavailable."""
+        raise GatewayNotSupported(f"{self.name} has no transaction listing")

@@ -1,7 +1,8 @@
 """What adapters do with a provider's words: make them safe to store and show, and match
-them against a provider's table of known reasons."""
+them against a provider's table of known reasons, read the times it sends."""
 import re
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _DIGIT_RUN = re.compile(r"\d{6,}")
@@ -24,3 +25,17 @@ def match_reason(text: str | None, table: Iterable[tuple[re.Pattern, str]],
             if pattern.search(text):
                 return code
     return default
+
+
+def utc_moment(raw: object) -> datetime | None:
+    """An ISO-8601 time a provider sent ("2024-07-27T02:22:46.000000Z") as naive UTC (the
+    product's convention), or None when it is not one."""
+    if not isinstance(raw, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment

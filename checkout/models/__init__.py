@@ -7,11 +7,13 @@ from .event import Event
 from .idempotency import IdempotencyRecord
 from .merchant import ApiKey, GatewayAccount, Merchant, MerchantUser
 from .notification import GatewayNotification
+from .reconciliation import ReconciliationDifference
 from .webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey", "Checkout", "Event", "GatewayAccount", "GatewayNotification",
-    "IdempotencyRecord", "Merchant", "MerchantUser", "Payment", "PaymentEvent", "Refund",
+    "IdempotencyRecord", "Merchant", "MerchantUser", "Payment", "PaymentEvent",
+    "ReconciliationDifference", "Refund",
     "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "refreshed",
 ]
 

@@ -111,7 +111,7 @@ def _all_settled_once(started, receiver):
         assert checkout(checkout_id).status == "paid"
         assert len(timeline(checkout_id, "status_changed")) == 1     # no transition twice
         assert len(events(checkout_id, "checkout.paid")) == 1
-    paid = {body["data"]["object"]["id"] for body in receiver.of_type("checkout.paid")}
+    paid = {body["data"]["id"] for body in receiver.of_type("checkout.paid")}
     assert paid == {checkout_id for checkout_id, _p in started}
 
 
@@ -139,7 +139,7 @@ def test_postgresql_restarted_while_payments_are_polled_and_webhooks_delivered(
             wait_until(_reads(lambda: all(payment(p).status == "succeeded"
                                           for _c, p in started)),
                        timeout=90, before=db.session.rollback, what="all paid after restart")
-            wait_until(lambda: len({b["data"]["object"]["id"]
+            wait_until(lambda: len({b["data"]["id"]
                                     for b in receiver.of_type("checkout.paid")}) == 10,
                        timeout=60, what="every webhook delivered")
             _all_settled_once(started, receiver)
@@ -159,7 +159,7 @@ def test_redis_restarted_and_so_flushed_while_payments_are_polled_and_webhooks_d
             _restart_redis()
             wait_until(lambda: all(payment(p).status == "succeeded" for _c, p in started),
                        timeout=90, before=db.session.rollback, what="all paid after restart")
-            wait_until(lambda: len({b["data"]["object"]["id"]
+            wait_until(lambda: len({b["data"]["id"]
                                     for b in receiver.of_type("checkout.paid")}) == 10,
                        timeout=90, what="every webhook delivered")
             _all_settled_once(started, receiver)

@@ -12,6 +12,7 @@ import logging
 import secrets
 import string
 from collections.abc import Mapping
+from datetime import datetime
 from urllib.parse import quote
 
 from checkout.gateways import http
@@ -19,6 +20,7 @@ from checkout.gateways.base import (
     Account,
     Gateway,
     GatewayResult,
+    ListedTransaction,
     Method,
     NextAction,
     Notification,
@@ -34,7 +36,7 @@ from checkout.gateways.errors import (
     WebhookVerificationError,
 )
 
-from . import notifications, wire
+from . import listing, notifications, wire
 from .errors import error_for, provider_text, scrub
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,7 @@ class Chapa(Gateway):
     # Webhooks are HMAC-verified on the raw bytes and carry a result we apply as is.
     notifications_need_confirmation = False
     supports_refund = True
+    lists_transactions = True
 
     def initiate(self, account: Account, request: PaymentRequest) -> GatewayResult:
         """Ask Chapa for a hosted checkout page (providers.md 2.2).
@@ -184,6 +187,33 @@ class Chapa(Gateway):
         data = self._verify(account, tx_ref)
         done = wire.word(data.get("status")) in wire.REFUNDED
         return RefundResult(status="succeeded" if done else "pending")
+
+    def list_transactions(self, account: Account, since: datetime,
+                          until: datetime) -> list[ListedTransaction]:
+        """The account's transactions created in ``[since, until)``: ``GET
+        /v1/transactions?page=N`` (no date filter exists), page after page while
+        ``next_page_url`` names one, stopping at a page wholly older than ``since`` (the
+        list is newest first, UNCONFIRMED) or at ``listing.MAX_PAGES``. Raises
+        GatewayAuthError, GatewayUnavailable (outage, an answer without a list, more
+        pages than the bound)."""
+        headers, found = _headers(self._secret_key(account)), []
+        for page in range(1, listing.MAX_PAGES + 1):
+            resp = http.session("chapa", timeout=STATUS_TIMEOUT).get(
+                f"{self._base(account)}/v1/transactions", params={"page": page},
+                headers=headers)
+            payload = wire.decode(resp.content)
+            if not 200 <= resp.status_code < 300:
+                raise error_for(resp.status_code, payload, "list")
+            rows = listing.transactions_of(payload)
+            if rows is None:
+                raise GatewayUnavailable("Chapa list answer has no transactions",
+                                         code="invalid_response", http_status=resp.status_code)
+            page_rows = [t for t in map(listing.listed, rows) if t is not None]
+            found += [t for t in page_rows if since <= t.created_at < until]
+            if not rows or not listing.has_next(payload) or \
+                    (page_rows and all(t.created_at < since for t in page_rows)):
+                return found
+        raise GatewayUnavailable("Chapa listing longer than we read", code="listing_too_long")
 
     def test_credentials(self) -> dict[str, str]:
         """A random test secret key (``CHASECK_TEST-…``) and webhook secret."""

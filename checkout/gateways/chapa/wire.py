@@ -173,9 +173,12 @@ def status_result(tx_ref: str, data: Mapping[str, Any], amount: int | None,
     if status == "failed":
         code = _FAILURE_CODE.get(reported, "declined")
         message = f"Chapa: the payment was {reported}"
+    # Chapa's own reference (its receipt page's id, the list's ``ref_id``) is kept as the
+    # payment's receipt: the daily comparison with Chapa's list finds the payment by it.
+    receipt = valid_tx_ref(data.get("reference"))
     return GatewayResult(status=status, provider_reference=tx_ref, amount=amount,
                          currency=currency, failure_code=code, failure_message=message,
-                         raw=status_raw(data))
+                         raw=status_raw(data), receipt=receipt)
 
 
 def currency_of(data: Mapping[str, Any]) -> str | None:

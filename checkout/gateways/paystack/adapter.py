@@ -13,14 +13,16 @@ import logging
 import re
 import secrets
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from checkout.gateways import http
 from checkout.gateways.base import (
     Account,
     Gateway,
     GatewayResult,
+    ListedTransaction,
     Method,
     NextAction,
     Notification,
@@ -36,7 +38,7 @@ from checkout.gateways.errors import (
     WebhookVerificationError,
 )
 
-from . import notifications, wire
+from . import listing, notifications, wire
 from .errors import error_for, provider_text, scrub
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,7 @@ class Paystack(Gateway):
     deadline_seconds = 30 * 60
     notifications_need_confirmation = False    # signed: parse_notification verifies
     supports_refund = True
+    lists_transactions = True
 
     def initiate(self, account: Account, request: PaymentRequest) -> GatewayResult:
         """Start a payment: for cards, initialize a transaction and return pending with a
@@ -233,6 +236,30 @@ class Paystack(Gateway):
             message = scrub(provider_text(data) or "Paystack could not process the refund.")
         return RefundResult(status=status, provider_reference=refund_reference,
                             failure_message=message)
+
+    def list_transactions(self, account: Account, since: datetime,
+                          until: datetime) -> list[ListedTransaction]:
+        """The account's transactions created in ``[since, until)`` (``GET /transaction``
+        with ``from``/``to``, every page up to ``listing.MAX_PAGES``; see ``listing``).
+        Raises GatewayAuthError, GatewayUnavailable (outage, an answer without a list, or
+        more pages than the bound: an incomplete list would report payments missing)."""
+        key, found = self._key(account), []
+        for page in range(1, listing.MAX_PAGES + 1):
+            payload, _status = self._call(
+                account, key, "GET",
+                f"/transaction?{urlencode(listing.query(since, until, page))}", "list")
+            rows = payload.get("data")
+            if not isinstance(rows, list):
+                raise GatewayUnavailable("Paystack list answer has no data list",
+                                         code="invalid_response")
+            found += [t for t in (listing.listed(row, account.livemode) for row in rows)
+                      if t is not None and since <= t.created_at < until]
+            count = listing.page_count(payload)
+            if not rows or (count is not None and page >= count) or \
+                    (count is None and len(rows) < listing.PER_PAGE):
+                return found
+        raise GatewayUnavailable("Paystack listing longer than we read",
+                                 code="listing_too_long")
 
     def test_credentials(self) -> dict[str, str]:
         """A random test secret key, as Paystack's dashboard issues (``sk_test_...``)."""

@@ -5,10 +5,12 @@ inspection, forced outcomes and reset.
 """
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, jsonify, request
 
-from .models import FAILED, SUCCESS
-from .rules import ApiError
+from .models import FAILED, SUCCESS, random_token
+from .rules import ApiError, validate_initialize
 from .shapes import inspect_body
 from .store import current_simulator, parse_account
 
@@ -39,6 +41,31 @@ def get_account(account_id: str):
 def list_transactions():
     return jsonify(current_simulator().transactions(request.args.get("account"),
                                                     inspect_body)), 200
+
+
+@admin_bp.post("/transactions")
+def record_transaction():
+    """A final transaction the merchant's Chapa account holds that our product never
+    started (a payment link, the dashboard): ``{"account", "amount" (major units),
+    "currency", "status": "success" | "failed", "tx_ref"?, "created_at"?}``."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or body.get("status") not in (SUCCESS, FAILED):
+        raise ApiError(400, "status must be success or failed")
+    sim = current_simulator()
+    account = sim.get_account(str(body.get("account") or ""))
+    if account is None:
+        raise ApiError(404, "Account not found")
+    fields = validate_initialize({"amount": body.get("amount"), "currency": body.get("currency"),
+                                  "tx_ref": body.get("tx_ref") or "link-" + random_token(12)})
+    created = body.get("created_at")
+    try:
+        created = datetime.fromisoformat(created.replace("Z", "+00:00")) if created else None
+    except (AttributeError, ValueError):
+        raise ApiError(400, "created_at must be an ISO 8601 timestamp") from None
+    if created is not None and created.tzinfo is None:
+        created = created.replace(tzinfo=UTC)
+    tx = sim.record(account, fields, body["status"], created)
+    return jsonify(sim.render(tx.tx_ref, account.account_id, inspect_body)), 201
 
 
 @admin_bp.get("/transactions/<tx_ref>")

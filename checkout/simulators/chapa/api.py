@@ -12,10 +12,11 @@ from .admin import admin_bp
 from .models import Account
 from .page import page_bp
 from .rules import ApiError, load_config, parse_amount, read_body, validate_initialize
-from .shapes import refund_data, verify_data
+from .shapes import list_item, list_page, refund_data, verify_data
 from .store import ChapaSimulator, current_simulator
 
 bp = Blueprint("chapa", __name__)
+PER_PAGE = 10                 # All Transactions' page size (its documented example)
 bp.register_blueprint(admin_bp, url_prefix="/_sim")
 bp.register_blueprint(page_bp)
 
@@ -67,6 +68,19 @@ def verify(tx_ref: str):
     account = _account()
     data = current_simulator().render(tx_ref, account.account_id, verify_data)
     return _success("Payment details", data)
+
+
+@bp.get("/v1/transactions")
+def all_transactions():
+    """All Transactions: the account's, newest first, ``PER_PAGE`` a page (``?page=N``)."""
+    account = _account()
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        raise ApiError(400, {"page": ["The page must be an integer."]}) from None
+    rows = current_simulator().listing(account.account_id, list_item)
+    return _success("Transactions retrieved successfully",
+                    list_page(rows, page, PER_PAGE, request.base_url))
 
 
 @bp.post("/v1/refund/<tx_ref>")

@@ -35,6 +35,32 @@ def verify_data(tx: Transaction) -> dict:
     }
 
 
+def list_item(tx: Transaction) -> dict:
+    """One transaction of ``GET /v1/transactions`` (developer.chapa.co "All
+    Transactions"): Chapa's ``ref_id``, no ``tx_ref``; amounts as strings ("12.000")."""
+    f = tx.fields
+    return {
+        "status": tx.status, "ref_id": tx.reference, "type": "API",
+        "created_at": stamp(tx.created_at), "currency": tx.currency,
+        "amount": f"{tx.amount:.3f}", "charge": f"{tx.charge:.3f}", "trans_id": None,
+        "payment_method": tx.method or "card",
+        "customer": {"id": 1_300_000 + sum(map(ord, tx.tx_ref)) % 100_000,
+                     "email": f["email"], "first_name": f["first_name"],
+                     "last_name": f["last_name"], "mobile": _mobile(f["phone_number"])},
+    }
+
+
+def list_page(rows: list, page: int, per_page: int, url: str) -> dict:
+    """``data`` of ``GET /v1/transactions?page=N``: the page and Chapa's pagination (page
+    URLs, no total)."""
+    start = (page - 1) * per_page
+    more = start + per_page < len(rows)
+    return {"transactions": rows[start:start + per_page], "pagination": {
+        "per_page": per_page, "current_page": page, "first_page_url": f"{url}?page=1",
+        "next_page_url": f"{url}?page={page + 1}" if more else None,
+        "prev_page_url": f"{url}?page={page - 1}" if page > 1 else None}}
+
+
 def webhook_payload(tx: Transaction, event: str, status: str,
                     refund: Refund | None = None) -> dict:
     """The flat webhook body of providers.md 2.5 (amounts as strings: "400.00")."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -138,6 +139,29 @@ class ChapaSimulator:
     def transactions(self, account_id: str | None = None, render=lambda tx: tx) -> list:
         with self._lock:
             return [render(t) for t in self._txs.values() if account_id in (None, t.account_id)]
+
+    def listing(self, account_id: str, render) -> list:
+        """The account's transactions, newest first, each ``render``ed (All Transactions)."""
+        with self._lock:
+            found = [t for t in self._txs.values() if t.account_id == account_id]
+            found.sort(key=lambda t: t.created_at, reverse=True)
+            return [render(t) for t in found]
+
+    def record(self, account: Account, fields: dict, status: str,
+               created_at: datetime | None) -> Transaction:
+        """A final transaction made outside our product (a payment link, Chapa's
+        dashboard), as the merchant's account holds it (admin). Sends nothing.
+        ApiError(400) for a tx_ref used before."""
+        with self._lock:
+            key = (account.account_id, fields["tx_ref"])
+            if key in self._txs:
+                raise ApiError(400, "Transaction reference has been used before")
+            moment = created_at or now()
+            tx = Transaction(fields["tx_ref"], account.account_id, account.mode,
+                             random_token(24), dict(fields), moment, status=status,
+                             method="telebirr", updated_at=moment)
+            self._txs[key] = tx
+            return tx
 
     def decide(self, token: str, status: str) -> None:
         """The shopper paid (``success``) or was declined (``failed``) on the page."""

@@ -6,6 +6,7 @@ Modules, each importing only the ones listed after it:
 * ``page``: the hosted checkout page that ``authorization_url`` points at;
 * ``admin``: simulator-only controls under ``/paystack/_sim``;
 * ``store``: the in-memory state, timed outcomes and webhooks (``refunds``: the refunds);
+* ``listing``: the query and page of ``GET /transaction`` (List Transactions);
 * ``hooks``: signed webhook deliveries and their retry schedule;
 * ``shapes``: the JSON bodies sent (verify, charge, refunds, events, inspection);
 * ``models``: the account, transaction and refund records;

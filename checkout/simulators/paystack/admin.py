@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from .rules import ApiError
+from .listing import moment
+from .rules import ApiError, parse_amount, parse_currency, parse_email, parse_reference
 from .shapes import inspect_body
 from .store import FINAL, current_simulator, parse_account
 
@@ -42,6 +43,26 @@ def get_account(account_id: str):
 @admin_bp.get("/transactions")
 def list_transactions():
     return jsonify(current_simulator().transactions(request.args.get("account"), _inspect)), 200
+
+
+@admin_bp.post("/transactions")
+def record_transaction():
+    """A final transaction the merchant's integration holds that our product never
+    started (a payment link, the dashboard): ``{"account", "amount" (subunits),
+    "currency", "status": "success" | "failed", "reference"?, "email"?, "created_at"?}``."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or body.get("status") not in FINAL[:2]:
+        raise ApiError(400, "status must be success or failed")
+    sim = current_simulator()
+    account = sim.get_account(str(body.get("account") or ""))
+    if account is None:
+        raise ApiError(404, "Account not found")
+    fields = {"amount": parse_amount(body.get("amount")),
+              "currency": parse_currency(body.get("currency"), "NGN"),
+              "reference": parse_reference(body.get("reference")),
+              "email": parse_email(body.get("email") or "outside@example.com", "email")}
+    tx = sim.record(account, fields, body["status"], moment(body.get("created_at")))
+    return jsonify(sim.render(None, tx.reference, _inspect)), 201
 
 
 @admin_bp.get("/transactions/<reference>")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, jsonify, request, url_for
 
 from .admin import admin_bp
+from .listing import page_of, query
 from .models import Account
 from .page import page_bp
 from .rules import (
@@ -99,6 +100,17 @@ def initialize():
 def verify(reference: str):
     data = current_simulator().render(_account(), reference, verify_data)
     return ok("Verification successful", data)
+
+
+@bp.get("/transaction")
+def list_transactions():
+    """List Transactions: the account's, newest first, filtered by ``from``/``to`` and
+    ``status``, one page of ``perPage`` with Paystack's ``meta``."""
+    account, asked = _account(), query(request.args)
+    rows = current_simulator().listing(account.account_id, asked["since"], asked["until"],
+                                       asked["status"], verify_data)
+    data, meta = page_of(rows, asked["per_page"], asked["page"])
+    return ok("Transactions retrieved", data, meta=meta)
 
 
 @bp.post("/charge")

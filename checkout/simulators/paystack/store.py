@@ -116,6 +116,32 @@ class PaystackSimulator:
         with self._lock:
             return [render(t) for t in self._txs.values() if account_id in (None, t.account_id)]
 
+    def listing(self, account_id: str, since: datetime | None, until: datetime | None,
+                status: str | None, render) -> list:
+        """The account's transactions created in ``[since, until)`` (either open), of
+        ``status`` when given, newest first, each ``render``ed (List Transactions)."""
+        with self._lock:
+            found = [t for t in self._txs.values() if t.account_id == account_id
+                     and (since is None or t.created_at >= since)
+                     and (until is None or t.created_at < until)
+                     and status in (None, t.status)]
+            found.sort(key=lambda t: (t.created_at, t.id), reverse=True)
+            return [render(t) for t in found]
+
+    def record(self, account: Account, fields: dict, status: str,
+               created_at: datetime | None) -> Transaction:
+        """A final transaction made outside our product (Paystack's own page, a payment
+        link, the dashboard), as the merchant's integration holds it (admin). ApiError(400)
+        on a reused reference."""
+        with self._lock:
+            tx = self._new(account, fields, DUPLICATE_INIT, channel="card",
+                           scenario=CARD_SCENARIO)
+            tx.created_at = created_at or tx.created_at
+            tx.status, tx.closed = status, True
+            tx.gateway_response = "Approved" if status == "success" else "Declined"
+            tx.paid_at = tx.created_at if status == "success" else None
+            return tx
+
     def _require(self, account: Account | None, reference: str) -> Transaction:
         if account is not None:
             tx = self._txs.get((account.account_id, reference))
