@@ -104,9 +104,13 @@ def initiate(payment_id: str) -> Payment | None:
         customer_name=(checkout.customer or {}).get("name"),
         customer_email=(checkout.customer or {}).get("email"),
         merchant_name=db.session.get(Merchant, checkout.merchant_id).name)
+    context = account_context(account)
+    # No transaction across the provider call: it may take seconds (minutes for a call
+    # that blocks), and would hold a pooled connection (on SQLite, the write lock).
+    db.session.commit()
     try:
         with metrics.provider_call(gateway.name, "initiate", payment.id):
-            result = gateway.initiate(account_context(account), request)
+            result = gateway.initiate(context, request)
     except GatewayUnavailable as exc:
         if exc.outcome_unknown:
             # The provider may have acted: keep the attempt pending; its notification
