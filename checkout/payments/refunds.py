@@ -79,16 +79,21 @@ def prepare_refund(payment: Payment, amount: int | None, reason: str | None) -> 
 
 def send_refund(refund: Refund) -> Refund:
     """Ask the provider to refund a committed pending refund and record its answer with
-    the merchant's ``refund.*`` event (flush only; the caller commits). An answer the
+    the merchant's ``refund.*`` event (flush only after the call; the caller commits).
+    The caller has committed the pending refund: the read transaction before the call is
+    ended here, so that none is held across it. An answer the
     provider could not give (timeout after sending) leaves it pending. Raises
     RefundRefused (the pending refund deleted, flush only) when the adapter says it
     cannot refund this payment after all."""
     payment = db.session.get(Payment, refund.payment_id)
     gateway = get_gateway(payment.gateway)
-    account = db.session.get(GatewayAccount, payment.gateway_account_id)
+    context = account_context(db.session.get(GatewayAccount, payment.gateway_account_id))
+    # The refund was committed by the caller: end the read transaction, so that none is
+    # held across the provider's call.
+    db.session.commit()
     try:
         with metrics.provider_call(gateway.name, "refund", payment.id, refund=refund.id):
-            result = gateway.refund(account_context(account), payment.provider_reference,
+            result = gateway.refund(context, payment.provider_reference,
                                     refund.amount, refund.currency, refund.reason, refund.id,
                                     receipt=payment.provider_receipt)
         status, reference, message = result.status, result.provider_reference, \
