@@ -15,7 +15,7 @@ _BJ_OPERATOR = {f"01{p}": op for op, ps in _BJ_PREFIXES.items() for p in ps.spli
 # phonenumbers' carrier names, to our operator keys.
 _CARRIERS = {"mtn": "mtn", "moov": "moov", "orange": "orange", "free": "free",
              "expresso": "expresso", "safaricom": "safaricom", "airtel": "airtel",
-             "vodacom": "vodacom", "togo telecom": "togocom", "togocom": "togocom",
+             "vodacom": "vodacom", "togo telecom": "togocom", "togocom": "togocom", "mcel": "tmcel",
              "celtiis": "celtiis", "telecel": "telecel", "movitel": "movitel", "tmcel": "tmcel"}
 
 

@@ -7,6 +7,7 @@ provider's notifications miss us.
 Every request is sent without following redirects, so that a test sees each hop (our
 303 to the provider's page, the provider's 303 back to ``/c/<id>/return``, ours to the
 wait page)."""
+import html
 import json
 import re
 from dataclasses import replace
@@ -20,7 +21,7 @@ from flask import current_app
 from checkout.extensions import db
 from checkout.gateways import get_gateway
 from checkout.merchants.accounts import account_context
-from checkout.models import Event, GatewayAccount, Payment
+from checkout.models import Checkout, Event, GatewayAccount, Payment
 from tests.factories import checkout as checkout_row
 from tests.factories import notifications, timeline
 from tests.fixtures_runtime import ServerThread
@@ -297,6 +298,17 @@ def refund_events(refund_id):
     return db.session.execute(db.select(Event).where(Event.object_id == refund_id)
                               .order_by(Event.created_at)).scalars().all()
 
+
+
+def refused_number(api, shopper, currency, country, method, number):
+    """Pay ``method`` with a number of another network: the page answers 400 with the
+    reason, and no attempt is made. Returns (checkout id, the page's text)."""
+    co = api.checkout(amount=150000, currency=currency, country=country)
+    answer = shopper.choose(co["id"], method, phone=number)
+    assert answer.status_code == 400, (answer.status_code, answer.headers.get("Location"))
+    fresh()
+    assert db.session.get(Checkout, co["id"]).latest_payment_id is None
+    return co["id"], html.unescape(answer.text)
 
 
 def poll_planned(payment_id):
